@@ -1,0 +1,1 @@
+# xhsync: the operator's command line.

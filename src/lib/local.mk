@@ -1,0 +1,6 @@
+# Core library: linked into every binary and test.
+noinst_LIBRARIES += libxh.a
+libxh_a_SOURCES = \
+	src/lib/xh.h src/lib/xh.c \
+	src/lib/arena.h src/lib/arena.c \
+	src/lib/log.h src/lib/crypto.h src/lib/config.h src/lib/db.h

@@ -1,0 +1,1 @@
+# xhsync-web: the FastCGI front (owned by the web layer).

@@ -1,0 +1,1 @@
+# xhsync-worker: the job worker.
