@@ -22,8 +22,12 @@ struct xh_sql {
 
 struct xh_db;
 
-/* Creates a handle; does not connect (the first use does). Never NULL. */
-struct xh_db *xh_db_new(const char *dsn, int connect_timeout_s, int statement_timeout_ms);
+/*
+ * Creates a handle; does not connect (the first use does). Never NULL.
+ * connect_timeout_ms bounds each connection attempt with our own poll loop
+ * (libpq's connect_timeout has a 2 s floor, too slow for /healthz).
+ */
+struct xh_db *xh_db_new(const char *dsn, int connect_timeout_ms, int statement_timeout_ms);
 void xh_db_free(struct xh_db *db);
 /*
  * Connects if not connected, or reconnects if the connection broke (server
