@@ -3,4 +3,6 @@ noinst_LIBRARIES += libxh.a
 libxh_a_SOURCES = \
 	src/lib/xh.h src/lib/xh.c \
 	src/lib/arena.h src/lib/arena.c \
-	src/lib/log.h src/lib/crypto.h src/lib/config.h src/lib/db.h
+	src/lib/log.h src/lib/crypto.h src/lib/config.h src/lib/db.h \
+	src/lib/log.c \
+	src/lib/base64.c src/lib/crypto.c src/lib/keyring.c
