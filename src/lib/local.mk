@@ -6,3 +6,4 @@ libxh_a_SOURCES = \
 	src/lib/log.h src/lib/crypto.h src/lib/config.h src/lib/db.h \
 	src/lib/log.c \
 	src/lib/base64.c src/lib/crypto.c src/lib/keyring.c
+libxh_a_SOURCES += src/lib/db_int.h src/lib/db.c src/lib/db_exec.c src/lib/migrate.c
