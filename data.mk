@@ -1,14 +1,10 @@
 # Installed data: templates, static files, SQL migrations, nginx and
-# systemd files. Wildcards need GNU make, which we require anyway.
-nobase_dist_pkgdata_DATA = \
-	$(wildcard $(srcdir)/templates/*.mustache) \
-	$(wildcard $(srcdir)/static/*.css) $(wildcard $(srcdir)/static/*.js) \
-	$(wildcard $(srcdir)/sql/*.sql) \
-	$(wildcard $(srcdir)/nginx/*.conf) $(wildcard $(srcdir)/nginx/*.in)
+# systemd files. Wildcards need GNU make, which we require anyway; paths are
+# made relative to the source tree so VPATH builds and `make dist` work.
+xh_src = $(patsubst $(srcdir)/%,%,$(wildcard $(addprefix $(srcdir)/,$(1))))
+nobase_dist_pkgdata_DATA = $(call xh_src,templates/*.mustache static/*.css static/*.js \
+	sql/*.sql nginx/*.conf nginx/*.in)
 systemdunitdir = $(prefix)/lib/systemd/system
-dist_systemdunit_DATA = $(wildcard $(srcdir)/systemd/*.service)
-EXTRA_DIST += README.md dev .ci/run .clang-format \
-	$(wildcard $(srcdir)/tests/integration/*.py) \
-	$(wildcard $(srcdir)/tests/sim/*.py) \
-	$(wildcard $(srcdir)/tests/browser/*.py) \
-	$(wildcard $(srcdir)/bench/*)
+dist_systemdunit_DATA = $(call xh_src,systemd/*.service)
+EXTRA_DIST += README.md dev .ci/run .clang-format tests/run tests/lsan.supp \
+	$(call xh_src,tests/integration/*.py tests/sim/*.py tests/browser/*.py bench/*)
