@@ -15,8 +15,8 @@
 
 struct xh_config {
 	struct {
-		char *dsn;           /* [database] dsn */
-		int connect_timeout; /* [database] connect_timeout, seconds */
+		char *dsn;                /* [database] dsn */
+		int connect_timeout;      /* [database] connect_timeout, seconds */
 		int statement_timeout_ms; /* [database] statement_timeout_ms */
 	} db;
 	struct {
@@ -28,17 +28,17 @@ struct xh_config {
 		char *templates_dir; /* [web] templates_dir */
 	} web;
 	struct {
-		int threads;         /* [worker] threads */
-		int poll_ms;         /* [worker] poll_ms: fallback poll interval */
-		int heartbeat_s;     /* [worker] heartbeat_s */
-		int rescue_after_s;  /* [worker] rescue_after_s: stale heartbeat age */
-		int claim_batch;     /* [worker] claim_batch */
+		int threads;        /* [worker] threads */
+		int poll_ms;        /* [worker] poll_ms: fallback poll interval */
+		int heartbeat_s;    /* [worker] heartbeat_s */
+		int rescue_after_s; /* [worker] rescue_after_s: stale heartbeat age */
+		int claim_batch;    /* [worker] claim_batch */
 	} worker;
 	struct {
-		char *level;         /* [log] level */
+		char *level; /* [log] level */
 	} log;
 	struct {
-		char *key_file;      /* [secrets] key_file */
+		char *key_file; /* [secrets] key_file */
 	} secrets;
 	struct {
 		char *identity_url;  /* [xero] identity_url */
@@ -72,6 +72,13 @@ struct xh_config {
  * Unknown sections and keys are errors. cfg is freed on failure.
  */
 enum xh_err xh_config_load(struct xh_config *cfg, const char *path, char *errbuf, size_t errlen);
+/*
+ * Like xh_config_load, but reads the INI text from memory (data, len) and
+ * does not consult the environment; name is used in messages. For tests
+ * and the fuzzer.
+ */
+enum xh_err xh_config_load_mem(struct xh_config *cfg, const char *name, const char *data,
+                               size_t len, char *errbuf, size_t errlen);
 void xh_config_free(struct xh_config *cfg);
 /* Writes the effective configuration as INI; secrets shown as "[redacted]". */
 void xh_config_dump(const struct xh_config *cfg, FILE *out);

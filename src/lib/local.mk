@@ -5,5 +5,6 @@ libxh_a_SOURCES = \
 	src/lib/arena.h src/lib/arena.c \
 	src/lib/log.h src/lib/crypto.h src/lib/config.h src/lib/db.h \
 	src/lib/log.c \
-	src/lib/base64.c src/lib/crypto.c src/lib/keyring.c
+	src/lib/base64.c src/lib/crypto.c src/lib/keyring.c \
+	src/lib/config_int.h src/lib/config.c src/lib/config_load.c
 libxh_a_SOURCES += src/lib/db_int.h src/lib/db.c src/lib/db_exec.c src/lib/migrate.c
