@@ -163,8 +163,23 @@ def _nullable(out):
     return {"anyOf": [{"type": "null"}, out]}
 
 
-def load_spec(path):
-    """Parses an OpenAPI document (YAML or JSON) into a Spec."""
+_CACHE = {}
+
+
+def load_spec(path, cache=True):
+    """Parses an OpenAPI document (YAML or JSON) into a Spec (cached per path;
+    treat the result as read-only)."""
+    key = os.path.abspath(path)
+    if cache and key in _CACHE:
+        return _CACHE[key]
+    spec = _parse_spec(path)
+    if cache:
+        _CACHE[key] = spec
+    return spec
+
+
+def _parse_spec(path):
+    """Reads and parses one spec file."""
     with open(path, "rb") as fh:
         raw = fh.read()
     if path.endswith(".json"):
