@@ -157,6 +157,24 @@ out_puts(struct log_out *o, const char *s)
 	out_put(o, s, strlen(s));
 }
 
+/* Appends as much of s as fits (plain text may be cut anywhere). */
+static void
+out_puts_cut(struct log_out *o, const char *s)
+{
+	size_t n = strlen(s), room = o->cap - o->len;
+
+	if (o->trunc)
+		return;
+	if (n > room) {
+		memcpy(o->p + o->len, s, room);
+		o->len += room;
+		o->trunc = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
 /* 1 if c may appear in a key or event name as is. */
 static int
 name_char_ok(unsigned char c)
@@ -235,7 +253,7 @@ out_value(struct log_out *o, const char *s)
 	if (s == NULL)
 		s = "";
 	if (!value_needs_quotes(s)) {
-		out_puts(o, s);
+		out_puts_cut(o, s);
 		return;
 	}
 	out_put(o, "\"", 1);

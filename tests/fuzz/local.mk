@@ -7,3 +7,13 @@ endif
 FUZZ_LIBS = libxh.a $(XH_LIBS)
 FUZZ_LINKFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 EXTRA_DIST += tests/fuzz/README.md
+
+FUZZ_TARGETS += tests/fuzz/fuzz_base64
+tests_fuzz_fuzz_base64_SOURCES = tests/fuzz/fuzz_base64.c
+tests_fuzz_fuzz_base64_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_base64_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -6,3 +6,18 @@ TESTS += $(UNIT_TESTS)
 endif
 UNIT_LIBS = libxh.a $(XH_LIBS) $(CHECK_LIBS)
 UNIT_CCFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+UNIT_TESTS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_crypto
+tests_unit_test_crypto_SOURCES = tests/unit/test_crypto.c
+tests_unit_test_crypto_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_crypto_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LIBS)
