@@ -77,6 +77,8 @@ char *xh_key_format(struct xh_arena *a, const struct xh_key *k);
  * AES-256-GCM. A sealed blob is version(1) | nonce(12) | ciphertext | tag(16).
  * The key id is bound into the associated data along with aad, so a blob
  * opened with another key id or other aad fails with XH_ERR_CRYPTO.
+ * Both replace out's contents (left empty on failure); out must not alias
+ * the input.
  */
 enum xh_err xh_seal(const struct xh_key *k, const void *pt, size_t ptlen, const void *aad,
 		    size_t aadlen, struct xh_buf *out);
