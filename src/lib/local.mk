@@ -8,3 +8,4 @@ libxh_a_SOURCES = \
 	src/lib/base64.c src/lib/crypto.c src/lib/keyring.c \
 	src/lib/config_int.h src/lib/config.c src/lib/config_load.c
 libxh_a_SOURCES += src/lib/db_int.h src/lib/db.c src/lib/db_exec.c src/lib/migrate.c
+libxh_a_SOURCES += src/lib/password.h src/lib/password.c

@@ -21,3 +21,13 @@ UNIT_TESTS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_password
+tests_unit_test_password_SOURCES = tests/unit/test_password.c
+tests_unit_test_password_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_password_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_db
+tests_unit_test_db_SOURCES = tests/unit/test_db.c
+tests_unit_test_db_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_db_LDADD = $(UNIT_LIBS)
