@@ -1,1 +1,6 @@
 # xhsync: the operator's command line.
+bin_PROGRAMS += xhsync
+xhsync_SOURCES = \
+	src/cli/cli.h src/cli/main.c \
+	src/cli/cmd_migrate.c src/cli/cmd_keygen.c src/cli/cmd_user.c src/cli/cmd_config.c
+xhsync_LDADD = libxh.a $(XH_LIBS)
