@@ -63,6 +63,7 @@ struct mig_run {
 	const char *dir;
 	char *errbuf;
 	size_t errlen;
+	int lock_pid; /* backend holding the advisory lock */
 };
 
 /* 1 if name matches ^[0-9]{4}_[a-z0-9_]+\.sql$. */
@@ -182,6 +183,11 @@ apply_one(struct mig_run *r, const struct mig_file *f, const char *text, const c
 
 	snprintf(version, sizeof(version), "%d", f->version);
 	err = xh_db_begin(r->db);
+	/* A reconnect (db.h retries once) would have dropped the session lock. */
+	if (!err && PQbackendPID(xh_db_conn(r->db)) != r->lock_pid) {
+		why = "lost the database connection and the migration lock; run migrate again";
+		err = XH_ERR_DB;
+	}
 	if (!err)
 		err = xh_db_exec_script(r->db, text);
 	if (!err && PQtransactionStatus(xh_db_conn(r->db)) != PQTRANS_INTRANS) {
@@ -273,7 +279,7 @@ apply_all(struct mig_run *r, const struct mig_file *files, size_t n, int *applie
 enum xh_err
 xh_migrate(struct xh_db *db, const char *dir, int *applied, char *errbuf, size_t errlen)
 {
-	struct mig_run r = {db, xh_arena_new(), dir, errbuf, errlen};
+	struct mig_run r = {db, xh_arena_new(), dir, errbuf, errlen, 0};
 	struct mig_file *files = NULL;
 	size_t n = 0;
 	int locked = 0;
@@ -282,8 +288,10 @@ xh_migrate(struct xh_db *db, const char *dir, int *applied, char *errbuf, size_t
 	*applied = 0;
 	errbuf[0] = '\0';
 	err = list_files(&r, &files, &n);
-	if (!err && (err = xh_db_exec(db, &migrate_sql[MIG_LOCK], NULL, NULL)) == XH_OK)
+	if (!err && (err = xh_db_exec(db, &migrate_sql[MIG_LOCK], NULL, NULL)) == XH_OK) {
 		locked = 1;
+		r.lock_pid = PQbackendPID(xh_db_conn(db));
+	}
 	if (!err)
 		err = xh_db_exec(db, &migrate_sql[MIG_TABLE], NULL, NULL);
 	if (err && errbuf[0] == '\0')
