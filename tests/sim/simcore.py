@@ -309,6 +309,7 @@ class WebhookSender:
         self._order = []
         self._ids = itertools.count(1)
         self._seq = itertools.count()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name="webhooks-" + name, daemon=True)
         self._thread.start()
 
@@ -362,6 +363,13 @@ class WebhookSender:
             self._deliveries = {}
             self._order = []
 
+    def stop(self):
+        """End the background thread (pending retries are dropped)."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._thread.join(timeout=self.timeout + 1)
+
     @staticmethod
     def _public(d):
         out = {k: v for k, v in d.items() if not k.startswith("_")}
@@ -371,6 +379,8 @@ class WebhookSender:
     def _next_due(self):
         with self._cond:
             while True:
+                if self._stopped:
+                    return None
                 if self._queue:
                     due, _, did = self._queue[0]
                     wait = due - time.time()
@@ -386,6 +396,8 @@ class WebhookSender:
     def _run(self):
         while True:
             d = self._next_due()
+            if d is None:
+                return
             status, error = self._post(d["url"], d["_raw"], d["headers"])
             self._record(d, status, error)
 
@@ -493,6 +505,9 @@ class App:
         self.log.clear()
         self.faults.clear()
         self.clock.time_scale = self.clock.default_scale
+
+    def close(self):
+        """Release background resources (threads); subclasses extend."""
 
     def fault_applies(self, req):
         """Whether injected faults may hit this request."""
@@ -650,7 +665,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _write(self, resp):
-        self.send_response(resp.status)
+        self.send_response_only(resp.status)
+        if resp.header("Server") is None:
+            self.send_header("Server", self.version_string())
+        self.send_header("Date", self.date_time_string())
         for k, v in resp.headers:
             if k.lower() not in ("content-length", "connection"):
                 self.send_header(k, v)
@@ -681,7 +699,7 @@ def serve(app, host="127.0.0.1", port=0):
     """Serve app in a background thread; returns (server, actual_port)."""
     server = _Server((host, port), _Handler)
     server.app = app
-    thread = threading.Thread(target=server.serve_forever, name="sim-" + app.name, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="sim-" + app.name, daemon=True)
     thread.start()
     return server, server.server_address[1]
 
