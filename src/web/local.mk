@@ -1,1 +1,18 @@
 # xhsync-web: the FastCGI front (owned by the web layer).
+# Everything but main.c goes into libxhweb.a so unit tests can link it.
+noinst_LIBRARIES += libxhweb.a
+libxhweb_a_SOURCES = \
+	src/web/web.h \
+	src/web/form.c \
+	src/web/request.c \
+	src/web/response.c \
+	src/web/router.c \
+	src/web/routes.c \
+	src/web/fcgi_loop.c \
+	src/web/supervisor.c \
+	src/web/handlers/health.c \
+	src/web/handlers/home.c
+
+bin_PROGRAMS += xhsync-web
+xhsync_web_SOURCES = src/web/main.c
+xhsync_web_LDADD = libxhweb.a libxh.a $(XH_LIBS) $(FCGI_LIBS)

@@ -1,0 +1,10 @@
+/*
+ * routes.c: the application's route table. Adding a page is one line here
+ * plus its handler in handlers/.
+ */
+#include "web.h"
+
+const struct web_route web_routes[WEB_ROUTE__MAX] = {
+    [WEB_ROUTE_HOME] = {WEB_GET, "/", web_handle_home, WEB_AUTH_PUBLIC},
+    [WEB_ROUTE_HEALTHZ] = {WEB_GET, "/healthz", web_handle_healthz, WEB_AUTH_PUBLIC},
+};
