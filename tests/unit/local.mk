@@ -31,3 +31,25 @@ UNIT_TESTS += tests/unit/test_db
 tests_unit_test_db_SOURCES = tests/unit/test_db.c
 tests_unit_test_db_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_db_LDADD = $(UNIT_LIBS)
+
+WEB_UNIT_LIBS = libxhweb.a $(UNIT_LIBS) $(FCGI_LIBS)
+
+UNIT_TESTS += tests/unit/test_form
+tests_unit_test_form_SOURCES = tests/unit/test_form.c
+tests_unit_test_form_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_form_LDADD = $(WEB_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_router
+tests_unit_test_router_SOURCES = tests/unit/test_router.c
+tests_unit_test_router_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_router_LDADD = $(WEB_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_response
+tests_unit_test_response_SOURCES = tests/unit/test_response.c
+tests_unit_test_response_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_response_LDADD = $(WEB_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_request
+tests_unit_test_request_SOURCES = tests/unit/test_request.c
+tests_unit_test_request_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_request_LDADD = $(WEB_UNIT_LIBS)
