@@ -2,6 +2,8 @@
 
 xero:    a XeroSim with one tenant ("Test Org") connected and a token set issued;
          see XeroHandle for the helpers.
+hubspot: a HubSpotApp with its default portal and a full-scope static token;
+         see HubSpotHandle.
 """
 
 import http.client
@@ -86,16 +88,42 @@ class XeroHandle(SimHandle):
         self.tenant_id = self.ctl("POST", "/_sim/tenants", {"name": "Test Org"})["tenantId"]
         self.token = self.ctl("POST", "/_sim/tokens", {"tenantId": self.tenant_id})
 
-    def api(self, method, path, body=None, headers=None, token=None, tenant=None):
+    def api(self, method, path, body=None, headers=None, token=None, tenant=None, timeout=10):
         """An Accounting API call with bearer, tenant and Accept: application/json."""
         base = {"Authorization": "Bearer " + (token or self.token["access_token"]),
                 "xero-tenant-id": tenant or self.tenant_id, "Accept": "application/json"}
         base.update(headers or {})
-        return self.request(method, "/api.xro/2.0" + path, body, base)
+        return self.request(method, "/api.xro/2.0" + path, body, base, timeout)
 
     def seed(self, **kinds):
         """Seed wire-shaped objects into the test tenant."""
         return self.ctl("POST", "/_sim/seed", dict(kinds, tenantId=self.tenant_id))
+
+
+class HubSpotHandle(SimHandle):
+    """HubSpot simulator (default portal 12345678) with a full-scope static token (.token)."""
+
+    def __init__(self):
+        import hubspot_sim
+
+        super().__init__(hubspot_sim.HubSpotApp())
+        self.portal_id = 12345678
+        self.token = self.ctl("POST", "/_sim/tokens", {"kind": "static"})["token"]
+
+    def api(self, method, path, body=None, token=None, headers=None):
+        """An API call with `Authorization: Bearer` (token=False sends none)."""
+        base = {} if token is False else {"Authorization": "Bearer " + (token or self.token)}
+        base.update(headers or {})
+        return self.request(method, path, body, base)
+
+
+@pytest.fixture
+def hubspot():
+    handle = HubSpotHandle()
+    try:
+        yield handle
+    finally:
+        handle.close()
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ import re
 import select
 import signal
 import socket
-import sys
 import threading
 import time
 import urllib.parse

@@ -21,6 +21,16 @@ import simcore
 
 RETRIES = (0,) + (900,) * 96
 ENTROPY_CHARS = string.ascii_uppercase
+NULLABLE = {"url", "key", "client_id"}
+SETTING_TYPES = {
+    "url": str,
+    "key": str,
+    "client_id": str,
+    "batch_delay": float,
+    "batch_max": lambda v: max(1, int(v)),
+    "retries": lambda v: [float(x) for x in v],
+    "require_itr": bool,
+}
 CATEGORY_PATH = {"CONTACT": "Contacts", "INVOICE": "Invoices", "CREDITNOTE": "CreditNotes"}
 
 
@@ -65,12 +75,16 @@ class Webhooks:
         self.sender.clear()
 
     def configure(self, cfg):
-        """Merge subscription settings."""
+        """Merge subscription settings (values coerced to their types)."""
         with self.lock:
             for key, value in cfg.items():
-                if key not in self.config:
+                kind = SETTING_TYPES.get(key)
+                if kind is None:
                     raise simcore.BadRequest("unknown webhook setting %r" % key)
-                self.config[key] = value
+                try:
+                    self.config[key] = None if value is None and key in NULLABLE else kind(value)
+                except (TypeError, ValueError) as exc:
+                    raise simcore.BadRequest("bad value for webhook setting %r" % key) from exc
 
     def active(self):
         """True when events may be delivered."""

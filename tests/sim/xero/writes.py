@@ -31,6 +31,12 @@ TRANSITIONS = {
     "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
     "AUTHORISED": {"AUTHORISED", "VOIDED"},
 }
+# Field order of a recorded invoice (recorded/GET_Invoices_page1.body.json).
+INVOICE_ORDER = ("Type", "InvoiceID", "InvoiceNumber", "Reference", "Payments", "CreditNotes", "Prepayments",
+                 "Overpayments", "AmountDue", "AmountPaid", "AmountCredited", "CurrencyRate", "IsDiscounted",
+                 "HasAttachments", "HasErrors", "Contact", "DateString", "Date", "DueDateString", "DueDate",
+                 "Status", "LineAmountTypes", "LineItems", "SubTotal", "TotalTax", "Total", "UpdatedDateUTC",
+                 "CurrencyCode")
 NOT_FOUND = "The document with the supplied id was not found for this endpoint."
 CONTACT_REF = ("The Contact must contain at least 1 of the following elements to identify the contact: "
                "Name, ContactID, ContactNumber")
@@ -168,9 +174,17 @@ def build_invoice(tenant, element, path_id, method, pending):
     if errors:
         return Outcome(element, errors, False)
     _stamp(obj)
+    obj = _ordered(obj, INVOICE_ORDER)
     events = [("INVOICE", "CREATE" if existing is None else "UPDATE")]
     out = Outcome(obj, [], existing is None, events)
     out.new_contact = new_contact
+    return out
+
+
+def _ordered(obj, order):
+    """obj with the keys in `order` first, in that order."""
+    out = {k: obj[k] for k in order if k in obj}
+    out.update((k, v) for k, v in obj.items() if k not in out)
     return out
 
 
