@@ -17,3 +17,13 @@ FUZZ_TARGETS += tests/fuzz/fuzz_config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
 tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_form
+tests_fuzz_fuzz_form_SOURCES = tests/fuzz/fuzz_form.c
+tests_fuzz_fuzz_form_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
+tests_fuzz_fuzz_form_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_cookie
+tests_fuzz_fuzz_cookie_SOURCES = tests/fuzz/fuzz_cookie.c
+tests_fuzz_fuzz_cookie_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
+tests_fuzz_fuzz_cookie_LDFLAGS = $(FUZZ_LINKFLAGS)
