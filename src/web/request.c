@@ -125,10 +125,11 @@ req_parse_path(struct web_req *req)
 			path = NULL;
 	}
 	if (path == NULL || path[0] != '/')
-		return req_fail(req, 400, "request path missing or malformed");
-	if (has_dot_segment(path))
-		return req_fail(req, 400, "dot segment in request path");
-	req->path = path;
+		req_fail(req, 400, "request path missing or malformed");
+	else if (has_dot_segment(path))
+		req_fail(req, 400, "dot segment in request path");
+	else
+		req->path = path;
 }
 
 /* Parses CONTENT_LENGTH: absent is -1; malformed is 400; over max_body is 413. */
@@ -144,8 +145,10 @@ req_parse_length(struct web_req *req, long long max_body)
 		return;
 	errno = 0;
 	n = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || n < 0 || s[0] < '0' || s[0] > '9')
-		return req_fail(req, 400, "malformed Content-Length");
+	if (errno != 0 || *end != '\0' || n < 0 || s[0] < '0' || s[0] > '9') {
+		req_fail(req, 400, "malformed Content-Length");
+		return;
+	}
 	req->content_length = n;
 	if (n > max_body)
 		req_fail(req, 413, "Content-Length over web.max_body");

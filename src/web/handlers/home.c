@@ -2,7 +2,7 @@
  * home.c: GET /, a small status page: product, version and whether this
  * process reaches the database. The admin console arrives in later releases.
  */
-#include "config.h"
+#include "config.h" /* autoconf (build dir, first on the include path): PACKAGE_VERSION */
 #include "web/web.h"
 
 /*
