@@ -53,3 +53,13 @@ UNIT_TESTS += tests/unit/test_request
 tests_unit_test_request_SOURCES = tests/unit/test_request.c
 tests_unit_test_request_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_request_LDADD = $(WEB_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_job
+tests_unit_test_job_SOURCES = tests/unit/test_job.c
+tests_unit_test_job_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_job_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_job_http
+tests_unit_test_job_http_SOURCES = tests/unit/test_job_http.c
+tests_unit_test_job_http_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_job_http_LDADD = $(UNIT_LIBS)

@@ -1,0 +1,635 @@
+/*
+ * job.c: the job queue statements (job.h). Every statement is one named,
+ * prepared statement in job_sql[]; arrays travel as PostgreSQL array
+ * literals built by pgarray_*().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "crypto.h"
+#include "job.h"
+
+enum job_sql {
+	JQ_ENQUEUE,   /* JQ_ENQUEUE */
+	JQ_CLAIM,     /* JQ_CLAIM */
+	JQ_HEARTBEAT, /* JQ_HEARTBEAT */
+	JQ_COMPLETE,  /* JQ_COMPLETE */
+	JQ_FAIL,      /* JQ_FAIL */
+	JQ_SNOOZE,    /* JQ_SNOOZE */
+	JQ_RELEASE,   /* JQ_RELEASE */
+	JQ_RESCUE,    /* JQ_RESCUE */
+	JQ_CANCEL,    /* JQ_CANCEL */
+	JQ_RETRY,     /* JQ_RETRY */
+	JQ_EXISTS,    /* JQ_EXISTS */
+	JQ_PRUNE,     /* JQ_PRUNE */
+	JQ_SCHED_ADD, /* JQ_SCHED_ADD */
+	JQ_SCHED_RUN, /* JQ_SCHED_RUN */
+	JQ__MAX
+};
+
+#define JQ_NONFINAL "('available', 'running', 'retryable')"
+#define JQ_READY    "('available', 'retryable')"
+#define JQ_NOTIFY   "pg_notify('" JOB_CHANNEL "', '')"
+
+/*
+ * The claim (job.h): walk the (link, vendor) groups that have ready jobs
+ * with a loose index scan over job_ready_idx, drop groups whose vendor
+ * scope is blocked by a 429, take the n groups whose next due job is
+ * oldest, lock up to n due jobs of each (SKIP LOCKED), and keep the n
+ * with the lowest rank within their group: every group's first job
+ * before any group's second.
+ */
+#define JQ_CLAIM_TEXT                                                                              \
+	"WITH RECURSIVE grp(l, v) AS ("                                                            \
+	" (SELECT coalesce(link_id, 0), vendor FROM job WHERE state IN " JQ_READY                  \
+	"   ORDER BY 1, 2 LIMIT 1)"                                                                \
+	" UNION ALL"                                                                               \
+	" SELECT n.l, n.v FROM grp g CROSS JOIN LATERAL ("                                         \
+	"  SELECT coalesce(link_id, 0) AS l, vendor AS v FROM job WHERE state IN " JQ_READY        \
+	"   AND (coalesce(link_id, 0), vendor) > (g.l, g.v) ORDER BY 1, 2 LIMIT 1) n),"            \
+	" open_grp AS (SELECT g.l, g.v FROM grp g LEFT JOIN link k ON k.id = g.l"                  \
+	"  WHERE NOT EXISTS (SELECT 1 FROM rate_limit r WHERE r.blocked_until > now()"             \
+	"   AND r.scope IN (CASE g.v WHEN 'xero' THEN 'xero:' || k.xero_tenant_id"                 \
+	"    WHEN 'hubspot' THEN 'hubspot:' || k.hubspot_portal_id END,"                           \
+	"    CASE g.v WHEN 'xero' THEN 'xero:app' END))),"                                         \
+	" head AS (SELECT o.l, o.v FROM open_grp o CROSS JOIN LATERAL ("                           \
+	"  SELECT priority, run_at FROM job j WHERE coalesce(j.link_id, 0) = o.l"                  \
+	"   AND j.vendor = o.v AND j.state IN " JQ_READY " AND j.run_at <= now()"                  \
+	"   AND j.kind = ANY ($3::text[]) ORDER BY priority, run_at, id LIMIT 1) h"                \
+	"  ORDER BY h.priority, h.run_at LIMIT $1::int),"                                          \
+	" pick AS (SELECT p.id FROM head hd CROSS JOIN LATERAL ("                                  \
+	"  SELECT x.*, row_number() OVER (ORDER BY x.priority, x.run_at, x.id) AS rk FROM ("       \
+	"   SELECT id, priority, run_at FROM job j WHERE coalesce(j.link_id, 0) = hd.l"            \
+	"    AND j.vendor = hd.v AND j.state IN " JQ_READY " AND j.run_at <= now()"                \
+	"    AND j.kind = ANY ($3::text[]) ORDER BY priority, run_at, id LIMIT $1::int"            \
+	"    FOR UPDATE SKIP LOCKED) x) p"                                                         \
+	"  ORDER BY p.rk, p.priority, p.run_at, p.id LIMIT $1::int)"                               \
+	" UPDATE job SET state = 'running', attempts = attempts + 1, attempted_at = now(),"        \
+	"  heartbeat_at = now(), worker = $2"                                                      \
+	" WHERE id IN (SELECT id FROM pick)"                                                       \
+	" RETURNING id, kind, coalesce(link_id, 0), args::text, attempts,"                         \
+	"  max_attempts, unique_key"
+
+static const struct xh_sql job_sql[JQ__MAX] = {
+    /* JQ_ENQUEUE */
+    {"job_enqueue",
+     "WITH ins AS (INSERT INTO job (kind, link_id, args, priority, run_at, max_attempts,"
+     " unique_key) VALUES ($1, nullif($2::bigint, 0), coalesce($3::jsonb, '{}'),"
+     " $4::smallint, now() + $5::bigint * interval '1 ms', $6::int, $7)"
+     " ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
+     " DO UPDATE SET rerun = job.rerun OR job.state = 'running'"
+     " RETURNING id, xmax = 0 AS inserted, run_at <= now() AS due)"
+     " SELECT id, inserted, CASE WHEN inserted AND due THEN " JQ_NOTIFY "::text END FROM ins",
+     7},
+    /* JQ_CLAIM */
+    {"job_claim", JQ_CLAIM_TEXT, 3},
+    /* JQ_HEARTBEAT */
+    {"job_heartbeat",
+     "UPDATE job SET heartbeat_at = now() WHERE id = ANY ($1::bigint[]) AND state = 'running'", 1},
+    /* JQ_COMPLETE */
+    {"job_complete",
+     "WITH done AS (UPDATE job SET"
+     " state = CASE WHEN rerun THEN 'available' ELSE 'completed' END,"
+     " finished_at = CASE WHEN rerun THEN NULL ELSE now() END,"
+     " run_at = CASE WHEN rerun THEN now() ELSE run_at END,"
+     " attempts = CASE WHEN rerun THEN 0 ELSE attempts END, rerun = false"
+     " WHERE id = ANY ($2::bigint[]) AND worker = $1 AND state = 'running' RETURNING state)"
+     " SELECT count(*), CASE WHEN bool_or(state = 'available') THEN " JQ_NOTIFY "::text END"
+     " FROM done",
+     2},
+    /* JQ_FAIL */
+    {"job_fail",
+     "UPDATE job SET state = CASE WHEN $3::boolean OR attempts >= $4::int"
+     "  THEN 'discarded' ELSE 'retryable' END,"
+     " run_at = now() + $5::bigint * interval '1 ms', last_error = left($6, 2000),"
+     " finished_at = CASE WHEN $3::boolean OR attempts >= $4::int THEN now() END"
+     " WHERE id = $2::bigint AND worker = $1 AND state = 'running' RETURNING state",
+     6},
+    /* JQ_SNOOZE */
+    {"job_snooze",
+     "UPDATE job SET state = 'available', attempts = greatest(attempts - 1, 0),"
+     " snoozes = snoozes + 1, run_at = now() + $3::bigint * interval '1 ms'"
+     " WHERE id = $2::bigint AND worker = $1 AND state = 'running'",
+     3},
+    /* JQ_RELEASE */
+    {"job_release",
+     "WITH rel AS (UPDATE job SET state = 'available', attempts = greatest(attempts - 1, 0),"
+     " run_at = now() WHERE id = ANY ($2::bigint[]) AND worker = $1 AND state = 'running'"
+     " RETURNING id)"
+     " SELECT count(*), CASE WHEN count(*) > 0 THEN " JQ_NOTIFY "::text END FROM rel",
+     2},
+    /* JQ_RESCUE */
+    {"job_rescue",
+     "WITH stale AS (SELECT id FROM job WHERE state = 'running'"
+     "  AND heartbeat_at < now() - $1::bigint * interval '1 ms'"
+     "  AND now() - pg_postmaster_start_time() > $1::bigint * interval '1 ms'"
+     "  ORDER BY heartbeat_at LIMIT 1000 FOR UPDATE SKIP LOCKED),"
+     " res AS (UPDATE job j SET state = CASE WHEN attempts >= max_attempts"
+     "   THEN 'discarded' ELSE 'retryable' END, run_at = now(),"
+     "  finished_at = CASE WHEN attempts >= max_attempts THEN now() END,"
+     "  last_error = 'rescued: no heartbeat from ' || coalesce(worker, '?')"
+     "   || ' since ' || heartbeat_at"
+     "  FROM stale WHERE j.id = stale.id RETURNING j.state)"
+     " SELECT count(*), CASE WHEN bool_or(state = 'retryable') THEN " JQ_NOTIFY "::text END"
+     " FROM res",
+     1},
+    /* JQ_CANCEL */
+    {"job_cancel",
+     "UPDATE job SET state = 'cancelled', finished_at = now()"
+     " WHERE id = $1::bigint AND state IN " JQ_NONFINAL " RETURNING id",
+     1},
+    /* JQ_RETRY */
+    {"job_retry",
+     "WITH r AS (UPDATE job SET state = 'available', run_at = now(), attempts = 0,"
+     " finished_at = NULL, rerun = false"
+     " WHERE id = $1::bigint AND state IN ('retryable', 'discarded', 'cancelled')"
+     " RETURNING id) SELECT id, " JQ_NOTIFY "::text FROM r",
+     1},
+    /* JQ_EXISTS */
+    {"job_exists", "SELECT state FROM job WHERE id = $1::bigint", 1},
+    /* JQ_PRUNE */
+    {"job_prune",
+     "DELETE FROM job WHERE id IN (SELECT id FROM job"
+     " WHERE (state IN ('completed', 'cancelled')"
+     "  AND finished_at < now() - $1::bigint * interval '1 ms')"
+     " OR (state = 'discarded' AND finished_at < now() - $1::bigint * interval '4 ms')"
+     " LIMIT 5000)",
+     1},
+    /* JQ_SCHED_ADD */
+    {"job_sched_add",
+     "INSERT INTO job_schedule (key, next_run_at) VALUES ($1, now()) ON CONFLICT DO NOTHING", 1},
+    /* JQ_SCHED_RUN */
+    {"job_sched_run",
+     "WITH due AS (UPDATE job_schedule SET next_run_at = now() + $2::bigint * interval '1 ms',"
+     "  last_run_at = now() WHERE key = $1 AND next_run_at <= now() RETURNING key),"
+     " ins AS (INSERT INTO job (kind, link_id, args, priority, max_attempts, unique_key)"
+     "  SELECT $3, nullif($4::bigint, 0), coalesce($5::jsonb, '{}'), $6::smallint,"
+     "   $7::int, key FROM due"
+     "  ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
+     "  DO NOTHING RETURNING id)"
+     " SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM ins),"
+     " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN " JQ_NOTIFY "::text END",
+     7},
+};
+
+static const char *const job_state_names[JOB_STATE__MAX] = {
+    "available", /* JOB_AVAILABLE */
+    "running",   /* JOB_RUNNING */
+    "retryable", /* JOB_RETRYABLE */
+    "completed", /* JOB_COMPLETED */
+    "discarded", /* JOB_DISCARDED */
+    "cancelled", /* JOB_CANCELLED */
+};
+
+const char *
+job_state_name(enum job_state st)
+{
+	if ((unsigned)st >= JOB_STATE__MAX)
+		return NULL;
+	return job_state_names[st];
+}
+
+int
+job_state_parse(const char *s, enum job_state *out)
+{
+	for (int i = 0; i < JOB_STATE__MAX; i++) {
+		if (s != NULL && strcmp(s, job_state_names[i]) == 0) {
+			*out = (enum job_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "{1,2,3}": a bigint[] literal of ids, in the arena. */
+static char *
+pgarray_ids(struct xh_arena *a, const long long *ids, int n)
+{
+	struct xh_buf b;
+	char *out;
+
+	xh_buf_init(&b);
+	xh_buf_putc(&b, '{');
+	for (int i = 0; i < n; i++)
+		xh_buf_printf(&b, "%s%lld", i ? "," : "", ids[i]);
+	xh_buf_putc(&b, '}');
+	out = xh_buf_dup(a, &b);
+	xh_buf_free(&b);
+	return out;
+}
+
+/* {"a","b"}: a text[] literal with every element quoted, in the arena. */
+static char *
+pgarray_text(struct xh_arena *a, const char *const *s, int n)
+{
+	struct xh_buf b;
+	char *out;
+
+	xh_buf_init(&b);
+	xh_buf_putc(&b, '{');
+	for (int i = 0; i < n; i++) {
+		xh_buf_puts(&b, i ? ",\"" : "\"");
+		for (const char *p = s[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				xh_buf_putc(&b, '\\');
+			xh_buf_putc(&b, *p);
+		}
+		xh_buf_putc(&b, '"');
+	}
+	xh_buf_putc(&b, '}');
+	out = xh_buf_dup(a, &b);
+	xh_buf_free(&b);
+	return out;
+}
+
+/* Parses a bigint column; 0 for NULL. */
+static long long
+col_ll(PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Maps a failed statement to an error: check violations are bad input. */
+static enum xh_err
+db_failure(struct xh_db *db, enum xh_err err)
+{
+	const char *st = xh_db_sqlstate(db);
+
+	if (strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0 || strcmp(st, "23503") == 0)
+		return XH_ERR_INVAL;
+	if (strcmp(st, "23505") == 0)
+		return XH_ERR_BUSY;
+	return err;
+}
+
+enum xh_err
+job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inserted)
+{
+	char link[24], prio[16], delay[24], maxa[16];
+	const char *p[7];
+	PGresult *res = NULL;
+	enum xh_err err;
+
+	if (jn == NULL || jn->kind == NULL)
+		return XH_ERR_INVAL;
+	snprintf(link, sizeof(link), "%lld", jn->link_id);
+	snprintf(prio, sizeof(prio), "%d", jn->priority);
+	snprintf(delay, sizeof(delay), "%lld", jn->delay_ms > 0 ? jn->delay_ms : 0);
+	snprintf(maxa, sizeof(maxa), "%d",
+	         jn->max_attempts > 0 ? jn->max_attempts : JOB_DEFAULT_ATTEMPTS);
+	p[0] = jn->kind;
+	p[1] = link;
+	p[2] = jn->args;
+	p[3] = prio;
+	p[4] = delay;
+	p[5] = maxa;
+	p[6] = jn->unique_key;
+	err = xh_db_exec(db, &job_sql[JQ_ENQUEUE], p, &res);
+	if (err)
+		return db_failure(db, err);
+	if (id != NULL)
+		*id = col_ll(res, 0, 0);
+	if (inserted != NULL)
+		*inserted = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	return XH_OK;
+}
+
+char *
+job_unique_key(struct xh_arena *a, const char *kind, long long link_id, const char *part)
+{
+	unsigned char md[XH_SHA256_LEN];
+	char *key;
+	size_t len, keep;
+
+	if (part != NULL)
+		key = xh_printf(a, "%s:%lld:%s", kind, link_id, part);
+	else
+		key = xh_printf(a, "%s:%lld", kind, link_id);
+	len = strlen(key);
+	if (len <= JOB_UNIQUE_KEY_MAX)
+		return key;
+	/* prefix + "#" + 64 hex digits fits the limit exactly */
+	xh_sha256(key, len, md);
+	keep = JOB_UNIQUE_KEY_MAX - 1 - 2 * XH_SHA256_LEN;
+	return xh_printf(a, "%.*s#%s", (int)keep, key, xh_hex(a, md, sizeof(md)));
+}
+
+/* Copies row i of a claim result into j. */
+static void
+claim_row(struct xh_arena *a, PGresult *res, int i, struct job *j)
+{
+	j->id = col_ll(res, i, 0);
+	j->kind = xh_strdup(a, PQgetvalue(res, i, 1));
+	j->link_id = col_ll(res, i, 2);
+	j->args = xh_strdup(a, PQgetvalue(res, i, 3));
+	j->attempt = (int)col_ll(res, i, 4);
+	j->max_attempts = (int)col_ll(res, i, 5);
+	j->unique_key = PQgetisnull(res, i, 6) ? NULL : xh_strdup(a, PQgetvalue(res, i, 6));
+}
+
+enum xh_err
+job_claim(struct xh_db *db, const char *token, int n, const char *const *kinds, int nkinds,
+          struct xh_arena *a, struct job **jobs, int *njobs)
+{
+	char nbuf[16];
+	const char *p[3];
+	PGresult *res = NULL;
+	enum xh_err err;
+	int rows;
+
+	*jobs = NULL;
+	*njobs = 0;
+	if (n <= 0 || nkinds <= 0)
+		return XH_OK;
+	snprintf(nbuf, sizeof(nbuf), "%d", n);
+	p[0] = nbuf;
+	p[1] = token;
+	p[2] = pgarray_text(a, kinds, nkinds);
+	err = xh_db_exec(db, &job_sql[JQ_CLAIM], p, &res);
+	if (err)
+		return err;
+	rows = PQntuples(res);
+	*jobs = xh_alloc(a, sizeof(**jobs) * (size_t)(rows > 0 ? rows : 1));
+	for (int i = 0; i < rows; i++)
+		claim_row(a, res, i, &(*jobs)[i]);
+	*njobs = rows;
+	PQclear(res);
+	return XH_OK;
+}
+
+/* Runs a statement whose only parameter-bound input is an id array. */
+static enum xh_err
+exec_ids(struct xh_db *db, enum job_sql q, const char *token, const long long *ids, int n,
+         int *count)
+{
+	struct xh_arena *a;
+	const char *p[2];
+	PGresult *res = NULL;
+	enum xh_err err;
+	int k = 0;
+
+	if (count != NULL)
+		*count = 0;
+	if (n <= 0)
+		return XH_OK;
+	a = xh_arena_new();
+	if (token != NULL)
+		p[k++] = token;
+	p[k] = pgarray_ids(a, ids, n);
+	err = xh_db_exec(db, &job_sql[q], p, &res);
+	if (!err && count != NULL && PQntuples(res) > 0)
+		*count = (int)col_ll(res, 0, 0);
+	PQclear(res);
+	xh_arena_free(a);
+	return err;
+}
+
+enum xh_err
+job_heartbeat(struct xh_db *db, const long long *ids, int n)
+{
+	return exec_ids(db, JQ_HEARTBEAT, NULL, ids, n, NULL);
+}
+
+enum xh_err
+job_complete(struct xh_db *db, const char *token, const long long *ids, int n, int *done)
+{
+	return exec_ids(db, JQ_COMPLETE, token, ids, n, done);
+}
+
+enum xh_err
+job_release(struct xh_db *db, const char *token, const long long *ids, int n)
+{
+	return exec_ids(db, JQ_RELEASE, token, ids, n, NULL);
+}
+
+enum xh_err
+job_fail(struct xh_db *db, const char *token, const struct job *j, int max_attempts, int permanent,
+         long long backoff_ms, const char *msg, enum job_state *state)
+{
+	char id[24], maxa[16], backoff[24];
+	const char *p[6];
+	PGresult *res = NULL;
+	enum xh_err err;
+
+	snprintf(id, sizeof(id), "%lld", j->id);
+	snprintf(maxa, sizeof(maxa), "%d", max_attempts);
+	snprintf(backoff, sizeof(backoff), "%lld", backoff_ms > 0 ? backoff_ms : 0);
+	p[0] = token;
+	p[1] = id;
+	p[2] = permanent ? "true" : "false";
+	p[3] = maxa;
+	p[4] = backoff;
+	p[5] = msg != NULL ? msg : "";
+	err = xh_db_exec(db, &job_sql[JQ_FAIL], p, &res);
+	if (err)
+		return err;
+	if (PQntuples(res) == 0)
+		err = XH_ERR_NOTFOUND;
+	else if (state != NULL)
+		job_state_parse(PQgetvalue(res, 0, 0), state);
+	PQclear(res);
+	return err;
+}
+
+enum xh_err
+job_snooze(struct xh_db *db, const char *token, long long id, long long delay_ms)
+{
+	char idb[24], delay[24];
+
+	snprintf(idb, sizeof(idb), "%lld", id);
+	snprintf(delay, sizeof(delay), "%lld", delay_ms > 0 ? delay_ms : 0);
+	return xh_db_execv(db, &job_sql[JQ_SNOOZE], NULL, token, idb, delay);
+}
+
+/* Runs a statement with one text parameter and returns count(*) of row 0. */
+static enum xh_err
+exec_count(struct xh_db *db, enum job_sql q, const char *arg, long long *count)
+{
+	PGresult *res = NULL;
+	enum xh_err err;
+
+	err = xh_db_execv(db, &job_sql[q], &res, arg);
+	if (err)
+		return err;
+	if (count != NULL) {
+		if (PQntuples(res) > 0)
+			*count = col_ll(res, 0, 0);
+		else
+			*count = strtoll(PQcmdTuples(res), NULL, 10);
+	}
+	PQclear(res);
+	return XH_OK;
+}
+
+enum xh_err
+job_rescue(struct xh_db *db, long long stale_ms, int *n)
+{
+	char ms[24];
+	long long c = 0;
+	enum xh_err err;
+
+	snprintf(ms, sizeof(ms), "%lld", stale_ms);
+	err = exec_count(db, JQ_RESCUE, ms, &c);
+	if (n != NULL)
+		*n = (int)c;
+	return err;
+}
+
+enum xh_err
+job_prune(struct xh_db *db, long long keep_ms, long long *n)
+{
+	char ms[24];
+
+	snprintf(ms, sizeof(ms), "%lld", keep_ms);
+	return exec_count(db, JQ_PRUNE, ms, n);
+}
+
+/*
+ * After an operator statement that touched no row: XH_ERR_NOTFOUND if the
+ * job does not exist, else XH_ERR_INVAL (it is in the wrong state).
+ */
+static enum xh_err
+why_untouched(struct xh_db *db, const char *id)
+{
+	PGresult *res = NULL;
+	enum xh_err err;
+
+	err = xh_db_execv(db, &job_sql[JQ_EXISTS], &res, id);
+	if (!err)
+		err = PQntuples(res) == 0 ? XH_ERR_NOTFOUND : XH_ERR_INVAL;
+	PQclear(res);
+	return err;
+}
+
+/* Runs an operator statement on one job id (cancel, retry). */
+static enum xh_err
+operator_op(struct xh_db *db, enum job_sql q, long long id)
+{
+	char idb[24];
+	PGresult *res = NULL;
+	enum xh_err err;
+	int rows;
+
+	snprintf(idb, sizeof(idb), "%lld", id);
+	err = xh_db_execv(db, &job_sql[q], &res, idb);
+	if (err)
+		return db_failure(db, err);
+	rows = PQntuples(res);
+	PQclear(res);
+	return rows > 0 ? XH_OK : why_untouched(db, idb);
+}
+
+enum xh_err
+job_cancel(struct xh_db *db, long long id)
+{
+	return operator_op(db, JQ_CANCEL, id);
+}
+
+enum xh_err
+job_retry(struct xh_db *db, long long id)
+{
+	return operator_op(db, JQ_RETRY, id);
+}
+
+enum xh_err
+job_schedule_tick(struct xh_db *db, const char *key, long long every_ms, const struct job_new *jn,
+                  int *fired)
+{
+	char every[24], link[24], prio[16], maxa[16];
+	PGresult *res = NULL;
+	enum xh_err err;
+
+	if (fired != NULL)
+		*fired = 0;
+	err = xh_db_execv(db, &job_sql[JQ_SCHED_ADD], NULL, key);
+	if (err)
+		return err;
+	snprintf(every, sizeof(every), "%lld", every_ms);
+	snprintf(link, sizeof(link), "%lld", jn->link_id);
+	snprintf(prio, sizeof(prio), "%d", jn->priority);
+	snprintf(maxa, sizeof(maxa), "%d",
+	         jn->max_attempts > 0 ? jn->max_attempts : JOB_DEFAULT_ATTEMPTS);
+	err = xh_db_execv(db, &job_sql[JQ_SCHED_RUN], &res, key, every, jn->kind, link, jn->args,
+	                  prio, maxa);
+	if (err)
+		return db_failure(db, err);
+	if (fired != NULL)
+		*fired = col_ll(res, 0, 1) > 0;
+	PQclear(res);
+	return XH_OK;
+}
+
+long long
+job_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum xh_err
+job_error(struct job_ctx *ctx, enum xh_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Looks key up in the job's args: 1 found, 0 absent, -1 args not an object. */
+static int
+arg_get(const struct job *j, const char *key, json_object **root, json_object **val)
+{
+	*root = json_tokener_parse(j->args != NULL ? j->args : "{}");
+	if (*root == NULL || !json_object_is_type(*root, json_type_object))
+		return -1;
+	return json_object_object_get_ex(*root, key, val) ? 1 : 0;
+}
+
+enum xh_err
+job_arg_int(const struct job *j, const char *key, long long def, long long min, long long max,
+            long long *out)
+{
+	json_object *root = NULL, *v = NULL;
+	enum xh_err err = XH_OK;
+	int found = arg_get(j, key, &root, &v);
+
+	*out = def;
+	if (found < 0)
+		err = XH_ERR_INVAL;
+	else if (found > 0 && !json_object_is_type(v, json_type_int))
+		err = XH_ERR_INVAL;
+	else if (found > 0)
+		*out = json_object_get_int64(v);
+	if (!err && (*out < min || *out > max))
+		err = XH_ERR_INVAL;
+	json_object_put(root);
+	return err;
+}
+
+enum xh_err
+job_arg_str(const struct job *j, struct xh_arena *a, const char *key, char **out)
+{
+	json_object *root = NULL, *v = NULL;
+	enum xh_err err = XH_OK;
+	int found = arg_get(j, key, &root, &v);
+
+	*out = NULL;
+	if (found < 0 || (found > 0 && !json_object_is_type(v, json_type_string)))
+		err = XH_ERR_INVAL;
+	else if (found > 0)
+		*out = xh_strdup(a, json_object_get_string(v));
+	json_object_put(root);
+	return err;
+}
