@@ -1,0 +1,113 @@
+/*
+ * kinds.c: the job-kind table and the recurring schedules. Adding a kind
+ * is one line here plus its handler.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hubspot/ping.h"
+#include "worker.h"
+#include "xero/ping.h"
+
+enum worker_kind {
+	WK_XERO_PING,       /* WK_XERO_PING */
+	WK_HUBSPOT_PING,    /* WK_HUBSPOT_PING */
+	WK_AUDIT_RETENTION, /* WK_AUDIT_RETENTION */
+	WK_JOB_PRUNE,       /* WK_JOB_PRUNE */
+	WK__MAX
+};
+
+/* name, handler, timeout_s, max_attempts, retry policy */
+static const struct job_kind kind_table[WK__MAX] = {
+    {"xero.ping", xero_ping, 60, 5, RETRY_FAST},                        /* WK_XERO_PING */
+    {"hubspot.ping", hubspot_ping, 60, 5, RETRY_FAST},                  /* WK_HUBSPOT_PING */
+    {"audit.retention", worker_audit_retention, 600, 3, RETRY_DEFAULT}, /* WK_AUDIT_RETENTION */
+    {"job.prune", worker_job_prune, 600, 3, RETRY_DEFAULT},             /* WK_JOB_PRUNE */
+};
+
+enum worker_schedule {
+	WS_AUDIT_RETENTION, /* WS_AUDIT_RETENTION */
+	WS_JOB_PRUNE,       /* WS_JOB_PRUNE */
+	WS__MAX
+};
+
+/*
+ * key (= the job's unique key), kind, period, args. The per-link
+ * reconciling poll and the token keep-alive join this table with their
+ * handlers (pull and OAuth issues).
+ */
+static const struct job_schedule schedule_table[WS__MAX] = {
+    {"schedule:audit.retention", "audit.retention", 6 * 3600 * 1000LL,
+     "{\"keep_days\": 90}"}, /* WS_AUDIT_RETENTION */
+    {"schedule:job.prune", "job.prune", 3600 * 1000LL, "{\"keep_days\": 7}"}, /* WS_JOB_PRUNE */
+};
+
+const struct job_kind *
+worker_kind_table(int *n)
+{
+	*n = WK__MAX;
+	return kind_table;
+}
+
+/* Appends the n kinds of table to w's list. */
+static void
+add_kinds(struct worker *w, const struct job_kind *table, int n)
+{
+	w->kinds = xh_xrealloc(w->kinds, sizeof(*w->kinds) * (size_t)(w->nkinds + n));
+	w->kind_names =
+	    xh_xrealloc(w->kind_names, sizeof(*w->kind_names) * (size_t)(w->nkinds + n));
+	for (int i = 0; i < n; i++) {
+		w->kinds[w->nkinds] = &table[i];
+		w->kind_names[w->nkinds++] = table[i].name;
+	}
+}
+
+void
+worker_kinds_init(struct worker *w, int test_kinds)
+{
+	const struct job_kind *t;
+	int n;
+
+	t = worker_kind_table(&n);
+	add_kinds(w, t, n);
+	if (test_kinds) {
+		t = worker_test_kind_table(&n);
+		add_kinds(w, t, n);
+	}
+}
+
+void
+worker_kinds_free(struct worker *w)
+{
+	free(w->kinds);
+	free(w->kind_names);
+	free((void *)w->schedules);
+	w->kinds = NULL;
+	w->kind_names = NULL;
+	w->schedules = NULL;
+	w->nkinds = w->nschedules = 0;
+}
+
+const struct job_kind *
+worker_kind_find(const struct worker *w, const char *name)
+{
+	for (int i = 0; i < w->nkinds; i++)
+		if (strcmp(w->kinds[i]->name, name) == 0)
+			return w->kinds[i];
+	return NULL;
+}
+
+void
+worker_schedules_init(struct worker *w, long long test_schedule_ms)
+{
+	struct job_schedule *s = xh_xcalloc(WS__MAX + 1, sizeof(*s));
+	int n = WS__MAX;
+
+	memcpy(s, schedule_table, sizeof(schedule_table));
+	if (test_schedule_ms > 0 && worker_kind_find(w, "test.noop") != NULL)
+		s[n++] = (struct job_schedule){"schedule:test.noop", "test.noop", test_schedule_ms,
+		                               "{}"};
+	w->schedules = s;
+	w->nschedules = n;
+}

@@ -1,0 +1,146 @@
+/*
+ * wake.c: wake-ups for idle job threads. A dedicated connection LISTENs on
+ * JOB_CHANNEL (the enqueuing transaction NOTIFYs on commit); a
+ * notification wakes every idle thread. Threads also wake after poll_ms,
+ * so nothing depends on a notification arriving. After PostgreSQL
+ * restarts, the listener reconnects, LISTENs again and wakes everyone,
+ * since notifications sent meanwhile are lost.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "worker.h"
+
+#define WAKE_POLL_MS  200 /* how often the listener looks at `stopping` */
+#define WAKE_RETRY_MS 500 /* pause between reconnection attempts */
+
+enum wake_sql {
+	WQ_LISTEN, /* WQ_LISTEN */
+	WQ__MAX
+};
+
+static const struct xh_sql wake_sql[WQ__MAX] = {
+    {"worker_listen", "LISTEN " JOB_CHANNEL, 0}, /* WQ_LISTEN */
+};
+
+static pthread_t listen_tid;
+static struct xh_db *listen_db;
+
+void
+worker_wake_all(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->wakes++;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+}
+
+unsigned long
+worker_wake_seq(struct worker *w)
+{
+	unsigned long seq;
+
+	pthread_mutex_lock(&w->mu);
+	seq = w->wakes;
+	pthread_mutex_unlock(&w->mu);
+	return seq;
+}
+
+void
+worker_wait(struct worker *w, unsigned long seq, long long ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->mu);
+	while (w->wakes == seq && !atomic_load(&w->stopping))
+		if (pthread_cond_timedwait(&w->wake, &w->mu, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Sleeps up to ms, returning early when stopping. */
+static void
+pause_ms(struct worker *w, long long ms)
+{
+	worker_wait(w, worker_wake_seq(w), ms);
+}
+
+/* Waits for notifications on the live connection; -1 when it broke. */
+static int
+listen_once(struct worker *w)
+{
+	PGconn *conn = xh_db_conn(listen_db);
+	struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+	PGnotify *n;
+	int got = 0;
+
+	if (poll(&pfd, 1, WAKE_POLL_MS) < 0 && errno != EINTR)
+		return -1;
+	if (PQconsumeInput(conn) == 0)
+		return -1;
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		got = 1;
+	}
+	if (got)
+		worker_wake_all(w);
+	return 0;
+}
+
+/* The listener thread: LISTEN, wait, reconnect as needed. */
+static void *
+listen_thread(void *arg)
+{
+	struct worker *w = arg;
+	int listening = 0;
+
+	while (!atomic_load(&w->stopping)) {
+		if (!listening) {
+			if (xh_db_exec(listen_db, &wake_sql[WQ_LISTEN], NULL, NULL) != XH_OK) {
+				pause_ms(w, WAKE_RETRY_MS);
+				continue;
+			}
+			listening = 1;
+			xh_log(XH_LOG_DEBUG, "worker.listen", "channel", JOB_CHANNEL, NULL);
+			worker_wake_all(w);
+		}
+		if (listen_once(w) < 0) {
+			xh_log(XH_LOG_WARN, "worker.listen_lost", NULL);
+			listening = 0;
+		}
+	}
+	return NULL;
+}
+
+int
+worker_listen_start(struct worker *w)
+{
+	listen_db = worker_db_new(w);
+	if (pthread_create(&listen_tid, NULL, listen_thread, w) != 0) {
+		xh_db_free(listen_db);
+		listen_db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+worker_listen_join(struct worker *w)
+{
+	(void)w;
+	if (listen_db == NULL)
+		return;
+	pthread_join(listen_tid, NULL);
+	xh_db_free(listen_db);
+	listen_db = NULL;
+}
