@@ -1,0 +1,2 @@
+"""HubSpot simulator package; the entry point and the control-API reference
+are in tests/sim/hubspot_sim.py."""
