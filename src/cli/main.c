@@ -23,6 +23,10 @@ static const struct cli_cmd cli_commands[] = {
     {"user", cmd_user, CLI_NEEDS_DB, "COMMAND", "manage admin users", cli_user_cmds},
     {"config", cmd_config, CLI_NEEDS_NOTHING, "COMMAND", "check and print the configuration",
      cli_config_cmds},
+    {"jobs", cmd_jobs, CLI_NEEDS_DB, "COMMAND", "list, show, retry, cancel and enqueue jobs",
+     cli_jobs_cmds},
+    {"credential", cmd_credential, CLI_NEEDS_DB, "COMMAND",
+     "store a link's sealed vendor credential", cli_credential_cmds},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 
