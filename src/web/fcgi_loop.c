@@ -95,6 +95,7 @@ fcgi_read(void *arg, char *buf, size_t n)
 	return FCGX_GetStr(buf, (int)n, in);
 }
 
+/* Serves the accepted FastCGI request and writes the response to its stdout stream. */
 static void
 serve_fcgi(struct web_ctx *ctx, FCGX_Request *fr)
 {
