@@ -162,7 +162,7 @@ def request(url, method="GET", body=None, headers=None, timeout=10):
 
 
 @pytest.fixture
-def http():
+def fetch():
     return request
 
 
