@@ -2,7 +2,13 @@
 """HubSpot simulator for xhsync tests, demo mode and benchmarks.
 
     /usr/bin/python3 tests/sim/hubspot_sim.py --port 8092 [--host 127.0.0.1]
-        [--demo] [--seed N] [--time-scale 1.0] [--webhook-url URL] [--client-secret S]
+        [--demo] [--seed N] [--time-scale 1.0] [--webhook-url URL] [--client-id ID]
+        [--client-secret S]
+
+Defaults: portal 12345678 (starter tier), app id 987654, client id
+xhsync-demo-client, client secret hubsim-client-secret-0001, every scope
+granted. --demo seeds companies and contacts and prints a static token that
+depends only on --seed.
 
 Written from shared/reference/HUBSPOT.md and the OpenAPI specs beside it. The
 code is in tests/sim/hubspot/ (one module per concern: auth, objects, batch,

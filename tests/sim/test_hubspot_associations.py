@@ -91,7 +91,9 @@ def test_batch_read_and_no_associations_error(hubspot):
     body = resp.json()
     assert body["results"][0]["from"] == {"id": comp}
     assert body["results"][0]["to"][0]["toObjectId"] == cont
-    assert body["errors"][0]["subCategory"] == "crm.associations.NO_ASSOCIATIONS_FOUND"
+    err = body["errors"][0]
+    assert err["category"] == "OBJECT_NOT_FOUND" and err["context"] == {"fromObjectId": [lonely]}
+    assert err["message"] == "No contact is associated with company %s." % lonely
 
 
 def test_labelled_put_list_and_delete(hubspot):

@@ -98,7 +98,7 @@ def _get(port, path, token=None):
 
 def test_cli_demo_mode(tmp_path):
     proc, port, out = _start("--demo", "--seed", "3", "--time-scale", "0.5", "--webhook-url",
-                             "http://127.0.0.1:1/hook", "--client-secret", "s3cret")
+                             "http://127.0.0.1:1/hook", "--client-secret", "s3cret", "--client-id", "cid-1")
     try:
         token = re.search(r"static token: (pat-na1-[0-9a-f-]{36})", out).group(1)
         status, companies = _get(port, "/crm/v3/objects/companies", token)
@@ -106,7 +106,7 @@ def test_cli_demo_mode(tmp_path):
         assert len(_get(port, "/crm/v3/objects/contacts?limit=100", token)[1]["results"]) == 6
         cfg = _get(port, "/_sim/config")[1]
         assert cfg["time_scale"] == 0.5 and cfg["app"]["webhook_url"] == "http://127.0.0.1:1/hook"
-        assert cfg["app"]["client_secret"] == "s3cret"
+        assert cfg["app"]["client_secret"] == "s3cret" and cfg["app"]["client_id"] == "cid-1"
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0

@@ -13,7 +13,7 @@ from .util import ApiError, correlation_id, error_body
 
 DEFAULT_PORTAL = 12345678
 DEFAULT_APP_ID = 987654
-DEFAULT_CLIENT_ID = "0b9c3f5e-5b1a-4c1e-9d7a-5e1f00000001"
+DEFAULT_CLIENT_ID = "xhsync-demo-client"  # what ./dev writes into [hubspot] client_id
 DEFAULT_SECRET = "hubsim-client-secret-0001"
 LOCKED_MESSAGE = "The resource is locked; too many requests changed it at once. Wait at least 2 seconds and retry."
 
@@ -49,6 +49,7 @@ class HubSpotApp(App):
     def __init__(self, args=None):
         super().__init__()
         self.options = {"webhook_url": getattr(args, "webhook_url", None),
+                        "client_id": getattr(args, "client_id", None) or DEFAULT_CLIENT_ID,
                         "client_secret": getattr(args, "client_secret", None) or DEFAULT_SECRET}
         self.webhooks = webhooks.Webhooks(self)
         self.demo_seed = None
@@ -67,7 +68,7 @@ class HubSpotApp(App):
         self.auth = auth.Auth()
         self.limiter = ratelimit.Limiter(now)
         self.oauth = {
-            "app_id": DEFAULT_APP_ID, "app_name": "xhsync", "client_id": DEFAULT_CLIENT_ID,
+            "app_id": DEFAULT_APP_ID, "app_name": "xhsync", "client_id": self.options["client_id"],
             "client_secret": self.options["client_secret"], "redirect_uris": [], "scopes": model.all_scopes(),
             "auto_approve": None, "access_token_ttl": 1800, "webhook_url": self.options["webhook_url"],
             "signature_versions": ["v1", "v3"], "batch_delay": 0.2, "subscriptions": webhooks.default_subscriptions(),
@@ -187,5 +188,6 @@ def main(argv):
     """CLI entry (see hubspot_sim.py)."""
     def add_args(parser):
         parser.add_argument("--webhook-url", default=None, help="webhook target URL of the app")
+        parser.add_argument("--client-id", default=None, help="the app's OAuth client id")
         parser.add_argument("--client-secret", default=None, help="the app's client secret (signs webhooks)")
     return simcore.main_cli(HubSpotApp, argv, 8092, add_args)

@@ -143,7 +143,7 @@ def _run_each(inputs, fn):
                         ctx.setdefault(side + "ObjectId", [str(item[side]["id"])])
                 if "id" in item:
                     ctx.setdefault("fromObjectId", [str(item["id"])])
-            errors.append(standard_error(b["category"], b["message"], ctx, b.get("errors"), b.get("subCategory")))
+            errors.append(standard_error(b["category"], b["message"], ctx, b.get("errors")))
     return results, errors
 
 
@@ -215,8 +215,7 @@ def batch_read(call, fromObjectType, toObjectType):
         targets = _targets(portal, frm, rid, to) if portal.get(frm.name, rid) else []
         if not targets:
             raise ApiError(404, error_body("OBJECT_NOT_FOUND", "No %s is associated with %s %s."
-                                           % (to.singular.lower(), frm.singular.lower(), rid),
-                                           sub_category="crm.associations.NO_ASSOCIATIONS_FOUND"))
+                                           % (to.singular.lower(), frm.singular.lower(), rid)))
         chunk, paging = _page(targets, item.get("after"), 500)
         out = {"from": {"id": rid}, "to": chunk}
         if paging:

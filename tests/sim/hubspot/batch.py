@@ -38,8 +38,7 @@ def _as_error(exc, item):
     b = exc.body
     trace = item.get("objectWriteTraceId")
     ctx = {"objectWriteTraceId": [str(trace)]} if trace else {"ids": [str(item.get("id", ""))]}
-    return standard_error(b.get("category", "VALIDATION_ERROR"), b.get("message", ""), ctx, b.get("errors"),
-                          b.get("subCategory"))
+    return standard_error(b.get("category", "VALIDATION_ERROR"), b.get("message", ""), ctx, b.get("errors"))
 
 
 def _result(portal, rec, item, new=None):

@@ -4,8 +4,8 @@
   the maximum for static tokens (starter 100, professional/enterprise 190),
   OAuth (publicly distributed) apps get 110.
 - Daily: per portal, shared by every app (250,000 / 625,000 / 1,000,000).
-- Search: 5 requests per second per portal, exempt from the burst limit,
-  answered without any rate-limit headers.
+- Search: 5 requests per second per portal (the portal's search_limit),
+  exempt from the burst limit, answered without any rate-limit headers.
 - Association v4 batch endpoints are ten-secondly exempt (spec
   x-hubspot-rate-limit-exemptions) but count toward the daily limit.
 - Headers on every other API response: X-HubSpot-RateLimit-{Max,Remaining,

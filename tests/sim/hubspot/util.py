@@ -3,7 +3,7 @@
 Every API error leaves the simulator as an ApiError turned into HubSpot's
 standard error body (HUBSPOT.md section 4, examples/errors.json):
 {"status":"error","message","correlationId","category", optional "errors",
-"context", "subCategory", "links"}.
+"context", "links"}.
 """
 
 import datetime
@@ -32,15 +32,13 @@ def correlation_id():
     return str(uuid.uuid4())
 
 
-def error_body(category, message, errors=None, context=None, sub_category=None, links=None):
+def error_body(category, message, errors=None, context=None, links=None):
     """HubSpot's standard error body (the spec's Error schema)."""
     body = {"status": "error", "message": message, "correlationId": correlation_id(), "category": category}
     if errors is not None:
         body["errors"] = errors
     if context is not None:
         body["context"] = context
-    if sub_category is not None:
-        body["subCategory"] = sub_category
     if links is not None:
         body["links"] = links
     return body
@@ -56,10 +54,11 @@ def validation(message, **kw):
     fail(400, "VALIDATION_ERROR", message, **kw)
 
 
-def standard_error(category, message, context, errors=None, sub_category=None):
+def standard_error(category, message, context, errors=None):
     """One element of a batch `errors` array (the spec's StandardError schema,
-    which requires status, category, message, context, errors and links)."""
-    out = {
+    which requires status, category, message, context, errors and links; its
+    subCategory is typed as an object, so string sub-categories are left out)."""
+    return {
         "status": "error",
         "category": category,
         "message": message,
@@ -67,9 +66,6 @@ def standard_error(category, message, context, errors=None, sub_category=None):
         "errors": errors or [],
         "links": {},
     }
-    if sub_category is not None:
-        out["subCategory"] = sub_category
-    return out
 
 
 def iso(ts):
