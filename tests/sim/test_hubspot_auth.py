@@ -171,3 +171,13 @@ def test_control_revocation_and_uninstall(hubspot):
     assert hubspot.api("GET", COMPANIES, token=oauth["token"]).status == 401
     resp = _token(hubspot, grant_type="refresh_token", refresh_token=oauth["refresh_token"])
     assert resp.json()["error"] == "invalid_grant"
+
+
+def test_tokens_are_bound_to_their_portal(hubspot):
+    hubspot.ctl("POST", "/_sim/portal", {"portal_id": 777, "tier": "professional"})
+    other = hubspot.ctl("POST", "/_sim/tokens", {"portal_id": 777})["token"]
+    hubspot.api("POST", COMPANIES, {"properties": {"name": "in default portal"}})
+    assert hubspot.api("GET", COMPANIES, token=other).json()["results"] == []
+    resp = hubspot.api("POST", COMPANIES, {"properties": {"name": "in 777"}}, token=other)
+    assert resp.status == 201 and resp.header("X-HubSpot-RateLimit-Max") == "190"
+    assert [r["properties"]["name"] for r in hubspot.ctl("GET", "/_sim/objects/companies?portal_id=777")] == ["in 777"]

@@ -162,3 +162,15 @@ def test_get_with_associations(hubspot):
     assert cont.status == 201
     got = hubspot.api("GET", "%s/%s?associations=contacts" % (C, comp["id"])).json()
     assert got["associations"]["contacts"]["results"] == [{"id": cont.json()["id"], "type": "company_to_contact"}]
+
+
+def test_dated_api_paths(hubspot):
+    made = hubspot.api("POST", "/crm/objects/2026-03/companies", {"properties": {"name": "Dated"}})
+    assert made.status == 201
+    rid = made.json()["id"]
+    assert hubspot.api("GET", "/crm/v3/objects/companies/" + rid).status == 200
+    assert hubspot.api("GET", "/crm/properties/2026-03/companies/name").status == 200
+    cont = _create(hubspot, {"email": "dated@x.example"}, "contacts")["id"]
+    resp = hubspot.api("POST", "/crm/associations/2026-03/companies/contacts/batch/associate/default",
+                       {"inputs": [{"from": {"id": rid}, "to": {"id": cont}}]})
+    assert resp.status == 200

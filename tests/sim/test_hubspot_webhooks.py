@@ -203,13 +203,10 @@ def test_failed_delivery_is_retried_with_new_attempt_number(hubspot):
         assert [json.loads(r["body"])[0]["attemptNumber"] for r in got] == [0, 1, 2]
         for r in got:
             assert r["headers"]["X-HubSpot-Signature"] == webhooks.sign_v1(SECRET, r["body"])
-        deadline = time.time() + 2
-        while time.time() < deadline:
-            delivery = hubspot.ctl("GET", "/_sim/webhooks")["deliveries"][0]
-            if delivery["delivered"]:
-                break
-            time.sleep(0.02)
+        assert hubspot.app.webhooks.sender.wait(1, timeout=2)
+        delivery = hubspot.ctl("GET", "/_sim/webhooks")["deliveries"][0]
         assert delivery["delivered"] and [a["status"] for a in delivery["attempts"]] == [500, 404, 200]
+        assert [a["attemptNumber"] for a in delivery["attempts"]] == [0, 1, 2]
     finally:
         rec.close()
 
@@ -224,3 +221,18 @@ def test_unreachable_target_is_recorded(hubspot):
             break
         time.sleep(0.02)
     assert attempts[0]["status"] == 0 and attempts[0]["error"]
+
+
+def test_retries_stop_after_ten(hubspot):
+    rec = Receiver(statuses=[503] * 20)
+    try:
+        _configure(hubspot, rec.url)
+        hubspot.ctl("POST", "/_sim/time_scale", {"time_scale": 0.000001})  # ~24 h of retries in ~0.1 s
+        hubspot.ctl("POST", "/_sim/webhooks/trigger", {"events": [{"subscriptionType": "product.creation",
+                                                                   "objectId": 9}]})
+        assert hubspot.app.webhooks.sender.wait(1, timeout=5)
+        delivery = hubspot.ctl("GET", "/_sim/webhooks")["deliveries"][0]
+        assert not delivery["delivered"] and delivery["done"]
+        assert [a["attemptNumber"] for a in delivery["attempts"]] == list(range(11))
+    finally:
+        rec.close()

@@ -248,7 +248,8 @@ class Sender:
     def list(self):
         """Public copies of every delivery, oldest first."""
         with self.cond:
-            return [{k: v for k, v in d.items() if not k.startswith("_")} for d in self.deliveries.values()]
+            return [dict({k: v for k, v in d.items() if not k.startswith("_")},
+                         attempts=[dict(a) for a in d["attempts"]]) for d in self.deliveries.values()]
 
     def wait(self, did, timeout=10.0):
         """Block until a delivery finished (delivered or retries exhausted)."""
