@@ -138,7 +138,7 @@ def list_objects(call, objectType):
     limit = int_param(req.q("limit"), "limit", 10, 1, 100)
     after = int_param(req.q("after"), "after", 0, 0, 1 << 62)
     archived = truthy(req.q("archived", "false"))
-    recs = [r for r in call.portal.sorted_records(t.name) if r.archived == archived and int(r.id) >= after]
+    recs = call.portal.page(t.name, after, limit, archived)
     body = {"results": [with_assocs(call.portal, r, req) for r in recs[:limit]]}
     if len(recs) > limit:
         nxt = recs[limit].id

@@ -4,6 +4,7 @@ associations and the delayed search index.
 All methods run under the app lock; nothing here is thread-safe on its own.
 """
 
+import bisect
 import collections
 import itertools
 
@@ -114,6 +115,7 @@ class Portal:
         self.locked = 0
         self.ids = itertools.count(1001)
         self.records = {t: collections.OrderedDict() for t in model.TYPES}
+        self.order = {t: [] for t in model.TYPES}  # ids ascending (ids only grow)
         self.unique = collections.defaultdict(dict)  # (otype, prop) -> value -> id
         self.assoc = collections.defaultdict(dict)  # (otype, id) -> (otype, id) -> {typeId: category}
         self.properties = {t: collections.OrderedDict() for t in model.TYPES}
@@ -156,9 +158,24 @@ class Portal:
 
     # ---- records ----
 
-    def new_id(self):
-        """Next record id (a numeric string, unique across types in the portal)."""
-        return str(next(self.ids))
+    def add_record(self, otype, now):
+        """A new empty record with the next id (numeric, unique in the portal)."""
+        rid = next(self.ids)
+        rec = Record(str(rid), otype, now)
+        self.records[otype][rec.id] = rec
+        self.order[otype].append(rid)
+        return rec
+
+    def page(self, otype, after, limit, archived):
+        """Up to limit+1 records with id >= after, live or archived, in id order."""
+        keys, recs, out = self.order[otype], self.records[otype], []
+        i = bisect.bisect_left(keys, after)
+        while i < len(keys) and len(out) <= limit:
+            rec = recs[str(keys[i])]
+            if rec.archived == archived:
+                out.append(rec)
+            i += 1
+        return out
 
     def get(self, otype, rid, archived=False):
         """A record by id (live, or archived when archived=True), or None."""
@@ -188,8 +205,8 @@ class Portal:
         return bool(p and p.get("hasUniqueValue"))
 
     def sorted_records(self, otype):
-        """All records of a type ordered by numeric id."""
-        return sorted(self.records[otype].values(), key=lambda r: int(r.id))
+        """All records of a type in id order (ids only grow, so insertion order)."""
+        return list(self.records[otype].values())
 
     # ---- associations ----
 

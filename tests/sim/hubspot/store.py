@@ -168,12 +168,10 @@ def _finish(ctx, rec, old):
     rec.snapshot(ctx.visible_at, ctx.now)
 
 
-def create(ctx, otype, clean, rid=None):
+def create(ctx, otype, clean):
     """Store a new record with already-validated properties; returns it."""
-    from .portal import Record
-
     portal = ctx.portal
-    rec = Record(rid or portal.new_id(), otype, ctx.now)
+    rec = portal.add_record(otype, ctx.now)
     t = model.TYPES[otype]
     stamp = iso(ctx.now)
     for name, value in invoices.defaults(ctx, otype, clean).items():
@@ -181,7 +179,6 @@ def create(ctx, otype, clean, rid=None):
             rec.set(name, value, ctx.now, ctx.source)
     for name, value in (("hs_object_id", rec.id), (t.create_prop, stamp), (t.mod_prop, stamp)):
         rec.set(name, value, ctx.now, ctx.source)
-    portal.records[otype][rec.id] = rec
     _finish(ctx, rec, {})
     ctx.emit(ctx, "creation", rec, None)
     return rec

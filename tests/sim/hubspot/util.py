@@ -7,6 +7,7 @@ standard error body (HUBSPOT.md section 4, examples/errors.json):
 """
 
 import datetime
+import functools
 import json
 import uuid
 
@@ -68,8 +69,10 @@ def standard_error(category, message, context, errors=None):
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(ts):
-    """Epoch seconds -> '2026-03-02T10:00:00.000Z' (milliseconds, Z)."""
+    """Epoch seconds -> '2026-03-02T10:00:00.000Z' (milliseconds, Z); cached,
+    since one request stamps many values with the same time."""
     dt = datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
 
