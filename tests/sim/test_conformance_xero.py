@@ -23,10 +23,13 @@ import xero_data
 from conformance import conforms, identity_spec, webhooks_spec, xero_spec
 
 
+DEMO = xero_data.demo()
+
+
 @pytest.fixture
 def xorg(xero):
     """The Xero simulator's test tenant seeded with the generator's demo org."""
-    org = xero_data.demo()
+    org = DEMO
     xero.seed(**{k: org[k] for k in ("Contacts", "Invoices", "Payments", "CreditNotes", "Items",
                                        "TaxRates", "Accounts")})
     xero.org = org
@@ -91,6 +94,16 @@ def test_xero_sim_reads(xorg, case):
     path = make_path(xorg.org)
     body = conforms("Xero", xero_spec(), template, "get", path, xorg.api("GET", path))
     assert body[key], "Xero simulator: %s returned no %s" % (path, key)
+
+
+def test_xero_sim_bad_object_is_caught(xorg):
+    """The pipeline can fail: a malformed stored invoice shows up as schema errors."""
+    bad = dict(xorg.org["Invoices"][0], Status="OPEN", Total="12.00")
+    xorg.seed(Invoices=[bad])
+    resp = xorg.api("GET", "/Invoices/" + bad["InvoiceID"])
+    errs = oc.validate_response(xero_spec(), "/Invoices/{InvoiceID}", "get", 200, resp.json())
+    assert sorted(e.split(":")[0] for e in errs) == ["$.Invoices[0].Status",
+                                                     "$.Invoices[0].Total"], errs
 
 
 def _ms(date):
