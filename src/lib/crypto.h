@@ -10,11 +10,11 @@
 #include "arena.h"
 #include "xh.h"
 
-#define XH_SHA256_LEN 32
-#define XH_KEY_LEN    32
-#define XH_KEY_ID_MAX 32
-#define XH_GCM_NONCE  12
-#define XH_GCM_TAG    16
+#define XH_SHA256_LEN   32
+#define XH_KEY_LEN      32
+#define XH_KEY_ID_MAX   32
+#define XH_GCM_NONCE    12
+#define XH_GCM_TAG      16
 #define XH_SEAL_VERSION 1
 /* Overhead of a sealed blob: version byte, nonce, tag. */
 #define XH_SEAL_OVERHEAD (1 + XH_GCM_NONCE + XH_GCM_TAG)
@@ -34,13 +34,13 @@ char *xh_b64url_encode(struct xh_arena *a, const void *p, size_t n);
  * Output is NUL-terminated (not counted in *outlen). XH_ERR_INVAL if bad.
  */
 enum xh_err xh_b64_decode(struct xh_arena *a, const char *s, size_t len, unsigned char **out,
-			  size_t *outlen);
+                          size_t *outlen);
 enum xh_err xh_b64url_decode(struct xh_arena *a, const char *s, size_t len, unsigned char **out,
-			     size_t *outlen);
+                             size_t *outlen);
 
 void xh_sha256(const void *msg, size_t n, unsigned char out[XH_SHA256_LEN]);
 void xh_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
-		    unsigned char out[XH_SHA256_LEN]);
+                    unsigned char out[XH_SHA256_LEN]);
 /* Lower-case hex of n bytes, in the arena. */
 char *xh_hex(struct xh_arena *a, const void *p, size_t n);
 /* 1 if equal (lengths first, then CRYPTO_memcmp), else 0. */
@@ -63,8 +63,7 @@ struct xh_keyring {
  * key first; '#' comments and blank lines allowed. The file must not be
  * readable by group or others. On error, errbuf names the file and line.
  */
-enum xh_err xh_keyring_load(const char *path, struct xh_keyring *kr, char *errbuf,
-			    size_t errlen);
+enum xh_err xh_keyring_load(const char *path, struct xh_keyring *kr, char *errbuf, size_t errlen);
 /* Wipes and frees the keys. */
 void xh_keyring_free(struct xh_keyring *kr);
 const struct xh_key *xh_keyring_find(const struct xh_keyring *kr, const char *id);
@@ -81,8 +80,8 @@ char *xh_key_format(struct xh_arena *a, const struct xh_key *k);
  * the input.
  */
 enum xh_err xh_seal(const struct xh_key *k, const void *pt, size_t ptlen, const void *aad,
-		    size_t aadlen, struct xh_buf *out);
+                    size_t aadlen, struct xh_buf *out);
 enum xh_err xh_open(const struct xh_key *k, const void *sealed, size_t len, const void *aad,
-		    size_t aadlen, struct xh_buf *out);
+                    size_t aadlen, struct xh_buf *out);
 
 #endif

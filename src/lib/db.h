@@ -49,7 +49,7 @@ const char *xh_db_sqlstate(const struct xh_db *db);
  * the statement retried only when no transaction was open.
  */
 enum xh_err xh_db_exec(struct xh_db *db, const struct xh_sql *sql, const char *const *params,
-		       PGresult **res);
+                       PGresult **res);
 /* Same, with exactly sql->nparams const char * arguments after res. */
 enum xh_err xh_db_execv(struct xh_db *db, const struct xh_sql *sql, PGresult **res, ...);
 
@@ -70,6 +70,6 @@ enum xh_err xh_db_exec_script(struct xh_db *db, const char *sql);
 
 /* Applies sql/NNNN_*.sql from dir in order under an advisory lock. */
 enum xh_err xh_migrate(struct xh_db *db, const char *dir, int *applied, char *errbuf,
-		       size_t errlen);
+                       size_t errlen);
 
 #endif

@@ -48,6 +48,6 @@ void xh_logf(enum xh_log_level lvl, const char *event, const char *fmt, ...) XH_
  * length written (truncated lines end in "...\n"). Exposed for tests.
  */
 size_t xh_log_format(char *out, size_t outlen, enum xh_log_level lvl, const char *event,
-		     const char *const *kv);
+                     const char *const *kv);
 
 #endif

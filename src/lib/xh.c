@@ -4,19 +4,19 @@
 #include "xh.h"
 
 static const char *const xh_err_text[XH_ERR__MAX] = {
-	"ok",                   /* XH_OK */
-	"out of memory",        /* XH_ERR_NOMEM */
-	"invalid input",        /* XH_ERR_INVAL */
-	"input/output error",   /* XH_ERR_IO */
-	"configuration error",  /* XH_ERR_CONFIG */
-	"database error",       /* XH_ERR_DB */
-	"cryptographic error",  /* XH_ERR_CRYPTO */
-	"not found",            /* XH_ERR_NOTFOUND */
-	"too large",            /* XH_ERR_TOOBIG */
-	"HTTP error",           /* XH_ERR_HTTP */
-	"transient error",      /* XH_ERR_TRANSIENT */
-	"permanent error",      /* XH_ERR_PERMANENT */
-	"busy",                 /* XH_ERR_BUSY */
+    "ok",                  /* XH_OK */
+    "out of memory",       /* XH_ERR_NOMEM */
+    "invalid input",       /* XH_ERR_INVAL */
+    "input/output error",  /* XH_ERR_IO */
+    "configuration error", /* XH_ERR_CONFIG */
+    "database error",      /* XH_ERR_DB */
+    "cryptographic error", /* XH_ERR_CRYPTO */
+    "not found",           /* XH_ERR_NOTFOUND */
+    "too large",           /* XH_ERR_TOOBIG */
+    "HTTP error",          /* XH_ERR_HTTP */
+    "transient error",     /* XH_ERR_TRANSIENT */
+    "permanent error",     /* XH_ERR_PERMANENT */
+    "busy",                /* XH_ERR_BUSY */
 };
 
 const char *
