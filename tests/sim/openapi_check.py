@@ -21,10 +21,10 @@ What it does to the vendor schemas before handing them to jsonschema:
   ranges; other formats are accepted.
 - strict=True additionally rejects properties a schema does not declare (for
   objects that declare `properties`, have no `additionalProperties` and are
-  not composed with allOf/anyOf/oneOf), except names listed in `allow` (e.g.
-  Xero's DateString, which the live API sends but the spec omits).  Useful for
-  our own generated data, not for vendor bodies (real responses carry
-  undocumented fields).
+  neither composed with nor members of allOf/anyOf/oneOf), except names listed
+  in `allow` (e.g. Xero's DateString, which the live API sends but the spec
+  omits).  Useful for our own generated data, not for vendor bodies (real
+  responses carry undocumented fields).
 """
 
 import json
@@ -77,10 +77,11 @@ class Spec(dict):
     def root(self, strict):
         """Translated components used to resolve $ref (strict: None or allow-set)."""
         if strict not in self._roots:
-            comps = self.get("components", {})
+            schemas = self.get("components", {}).get("schemas", {})
+            members = _composed_refs(schemas) if strict is not None else set()
             self._roots[strict] = {"components": {
-                "schemas": {k: _translate(v, self.v31, strict)
-                            for k, v in comps.get("schemas", {}).items()}}}
+                "schemas": {k: _translate(v, self.v31, strict, k in members)
+                            for k, v in schemas.items()}}}
         return self._roots[strict]
 
     def validator(self, schema, strict):
@@ -110,10 +111,31 @@ for _fmt, (_lo, _hi) in _INT_RANGE.items():
                           not isinstance(v, int) or isinstance(v, bool) or _l <= v <= _h)
 
 
-def _translate(node, v31, strict):
+def _composed_refs(schemas):
+    """Names of component schemas used directly as allOf/anyOf/oneOf members
+    (strict mode must leave those open, or the composition could never match)."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, val in node.items():
+                if key in _COMPOSED and isinstance(val, list):
+                    found.update(m["$ref"].rsplit("/", 1)[-1] for m in val
+                                 if isinstance(m, dict) and "$ref" in m)
+                walk(val)
+        elif isinstance(node, list):
+            for val in node:
+                walk(val)
+
+    walk(schemas)
+    return found
+
+
+def _translate(node, v31, strict, member=False):
     """OpenAPI schema object -> JSON Schema (see module docstring).
 
-    strict is None (open objects) or a frozenset of always-allowed names."""
+    strict is None (open objects) or a frozenset of always-allowed names;
+    member is True for a schema that is itself an allOf/anyOf/oneOf branch."""
     if not isinstance(node, dict):
         return node
     if "$ref" in node and not v31:
@@ -125,7 +147,7 @@ def _translate(node, v31, strict):
         if key in _MAP_KEYS and isinstance(val, dict):
             out[key] = {k: _translate(v, v31, strict) for k, v in val.items()}
         elif key in _LIST_KEYS and isinstance(val, list):
-            out["anyOf" if key == "oneOf" else key] = [_translate(v, v31, strict)
+            out["anyOf" if key == "oneOf" else key] = [_translate(v, v31, strict, True)
                                                        for v in val]
         elif key in _ONE_KEYS:
             out[key] = _translate(val, v31, strict)
@@ -135,8 +157,8 @@ def _translate(node, v31, strict):
         _fix_exclusive(out)
         if node.get("nullable") is True:
             out = _nullable(out)
-    if strict is not None and "properties" in out and "additionalProperties" not in out \
-            and not any(k in out for k in _COMPOSED):
+    if strict is not None and not member and "properties" in out \
+            and "additionalProperties" not in out and not any(k in out for k in _COMPOSED):
         out["additionalProperties"] = False
         out["properties"] = dict(out["properties"])
         for name in strict:
