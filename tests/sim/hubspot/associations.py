@@ -12,7 +12,7 @@ import time
 
 from . import invoices, model
 from .assoc_types import TABLE
-from .util import ApiError, body_json, error_body, fail, int_param, iso, need_list, standard_error, validation
+from .util import ApiError, body_json, error_body, fail, int_param, iso, need_dict, need_list, standard_error, validation
 
 CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED", "WORK")
 LIMITS = {"create": 2000, "read": 1000, "archive": 100, "default": 2000, "labels": 2000}
@@ -119,6 +119,8 @@ def _inputs(req, kind):
     if len(inputs) > LIMITS[kind]:
         validation("Too many inputs: %d (the limit is %d)." % (len(inputs), LIMITS[kind]),
                    context={"inputs": [str(len(inputs))]})
+    for item in inputs:
+        need_dict(item, "inputs[]")
     return inputs
 
 

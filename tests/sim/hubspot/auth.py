@@ -122,9 +122,9 @@ def oauth_error(error, description, legacy, status=400):
 
 # ---- OAuth HTTP endpoints (no Bearer auth, no rate limits) ----
 
-def authorize_page(app, req):
-    """GET /oauth/authorize: choose a portal and grant, or deny (or auto-decide)."""
-    cfg, q = app.oauth, {k: v[0] for k, v in req.query.items()}
+def _bad_authorize(app, q):
+    """An error page when the authorize parameters are unusable, else None."""
+    cfg = app.oauth
     if q.get("client_id") != cfg["client_id"]:
         return text_response(400, "Unknown client_id", "text/html; charset=utf-8")
     uris = cfg.get("redirect_uris") or []
@@ -134,6 +134,16 @@ def authorize_page(app, req):
     unknown = [s for s in requested if s not in cfg["scopes"]]
     if not requested or unknown:
         return text_response(400, "Invalid scope: %s" % (" ".join(unknown) or "(none)"), "text/html; charset=utf-8")
+    return None
+
+
+def authorize_page(app, req):
+    """GET /oauth/authorize: choose a portal and grant, or deny (or auto-decide)."""
+    cfg, q = app.oauth, {k: v[0] for k, v in req.query.items()}
+    bad = _bad_authorize(app, q)
+    if bad is not None:
+        return bad
+    requested = q["scope"].split()
     auto = cfg.get("auto_approve")
     if auto in ("approve", "deny"):
         return decide(app, req, q, auto)
@@ -152,7 +162,7 @@ def authorize_page(app, req):
 def decision(app, req):
     """GET /oauth/authorize/decision?decision=approve|deny&… from the page's form."""
     q = {k: v[0] for k, v in req.query.items()}
-    return decide(app, req, q, q.get("decision", "deny"))
+    return _bad_authorize(app, q) or decide(app, req, q, q.get("decision", "deny"))
 
 
 def _redirect(uri, params):
@@ -166,7 +176,8 @@ def decide(app, req, q, choice):
     if choice != "approve":
         return _redirect(q["redirect_uri"], dict(error="access_denied", error_description="The user denied access",
                                                  **state))
-    portal_id = int(q.get("portal_id") or min(app.portals))
+    portal_id = q.get("portal_id") or str(min(app.portals))
+    portal_id = int(portal_id) if portal_id.isdigit() else 0
     if portal_id not in app.portals:
         return text_response(400, "Unknown account", "text/html; charset=utf-8")
     scopes = q.get("scope", "").split()

@@ -53,6 +53,13 @@ def _check_keys(body):
         raise Bad("auto_approve must be null, approve or deny")
     if body.get("assoc_create_status", 201) not in (200, 201):
         raise Bad("assoc_create_status must be 200 or 201")
+    for key in ("redirect_uris", "app_scopes", "scopes"):
+        if not all(isinstance(v, str) for v in body.get(key, [])):
+            raise Bad("%s must be a list of strings" % key)
+    for sub in body.get("subscriptions", []):
+        if not (isinstance(sub, dict) and isinstance(sub.get("id"), int)
+                and isinstance(sub.get("subscriptionType"), str)):
+            raise Bad("subscriptions: [{id: int, subscriptionType, objectTypeId?, propertyName?, active?}]")
 
 
 def _versions(spec):
@@ -93,9 +100,12 @@ def issue_token(app, req):
     body = _json(req)
     portal = _portal(app, body, req)
     scopes = body.get("scopes", sorted(portal.scopes))
-    if not isinstance(scopes, list):
-        raise Bad("scopes must be a list")
-    if body.get("kind", "static") == "static":
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise Bad("scopes must be a list of strings")
+    kind = body.get("kind", "static")
+    if kind not in ("static", "oauth"):
+        raise Bad("kind must be static or oauth")
+    if kind == "static":
         tok = app.auth.issue_static(portal.id, scopes, body.get("value"))
         return 200, {"token": tok.value, "kind": "static", "portal_id": portal.id, "scopes": sorted(tok.scopes)}
     tok = app.auth.issue_oauth(portal.id, scopes, app.token_expiry(), client_id=app.oauth["client_id"])
@@ -139,6 +149,10 @@ def seed(app, req):
     body = _json(req)
     portal = _portal(app, body, req)
     ctx = Ctx(portal, app.clock.now(), "SEED")
+    for key in ("groups", "properties", "objects"):
+        section = body.get(key) or {}
+        if not isinstance(section, dict) or not all(isinstance(v, list) for v in section.values()):
+            raise Bad("%s must map object types to lists" % key)
     try:
         for add, key, have in ((properties.add_group, "groups", portal.groups),
                                (properties.add_property, "properties", portal.properties)):
