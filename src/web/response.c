@@ -326,24 +326,41 @@ error_json(struct web_resp *resp, const char *request_id, int status)
 	json_object_put(root);
 }
 
+/* Starts a page: doctype, head with the title (escaped) and stylesheet, body. */
+void
+web_html_open(struct xh_buf *b, const char *title)
+{
+	xh_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	               "<link rel=\"stylesheet\" href=\"/static/xhsync.css\">\n<title>");
+	web_html_escape(b, title);
+	xh_buf_puts(b, "</title>\n</head>\n<body>\n<main>\n");
+}
+
+/* Ends a page opened with web_html_open. */
+void
+web_html_close(struct xh_buf *b)
+{
+	xh_buf_puts(b, "</main>\n</body>\n</html>\n");
+}
+
 /* The error page as a small HTML document. */
 static void
 error_html(struct web_resp *resp, const char *request_id, int status)
 {
 	struct xh_buf *b = &resp->body;
 	const char *msg = status_message(status);
+	char title[96];
 
+	snprintf(title, sizeof(title), "%d %s - xhsync", status, msg);
 	xh_buf_reset(b);
-	xh_buf_printf(b,
-	              "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	              "<title>%d ",
-	              status);
-	web_html_escape(b, msg);
-	xh_buf_puts(b, " - xhsync</title>\n</head>\n<body>\n<h1>");
+	web_html_open(b, title);
+	xh_buf_puts(b, "<h1>");
 	web_html_escape(b, msg);
 	xh_buf_puts(b, "</h1>\n<p>Request id: <code>");
 	web_html_escape(b, request_id);
-	xh_buf_puts(b, "</code></p>\n</body>\n</html>\n");
+	xh_buf_puts(b, "</code></p>\n<p><a href=\"/\">Back to the start page</a></p>\n");
+	web_html_close(b);
 	web_resp_header(resp, "Content-Type", "text/html; charset=utf-8");
 }
 

@@ -175,6 +175,9 @@ void web_resp_error_page(struct web_resp *resp, const struct web_req *req, int s
 void web_resp_serialize(const struct web_resp *resp, int head_only, struct xh_buf *out);
 const char *web_status_text(int status);
 void web_html_escape(struct xh_buf *out, const char *s);
+/* Page frame shared by every HTML response: head with stylesheet, <main>. */
+void web_html_open(struct xh_buf *b, const char *title);
+void web_html_close(struct xh_buf *b);
 int web_accept_prefers_json(const char *accept);
 
 /* router.c */

@@ -11,6 +11,10 @@ def test_home_page_renders_with_version_and_database_status(browser, base_url, s
     assert "xhsync" in body
     assert "0.1.0" in body
     assert "Database" in body or "database" in body
+    # The stylesheet is served by nginx from static/ and applied.
+    bg = browser.execute_script(
+        "return getComputedStyle(document.querySelector('main')).backgroundColor")
+    assert bg == "rgb(255, 255, 255)"
     path = screenshot("home")
     assert os.path.getsize(path) > 1000
 

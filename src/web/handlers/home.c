@@ -17,16 +17,17 @@ web_handle_home(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
 
 	(void)req;
 	xh_buf_reset(b);
-	xh_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	               "<title>xhsync</title>\n</head>\n<body>\n<h1>xhsync</h1>\n"
-	               "<p>Keeps HubSpot in step with Xero.</p>\n<dl>\n<dt>Version</dt><dd>");
+	web_html_open(b, "xhsync");
+	xh_buf_puts(b, "<h1>xhsync</h1>\n<p class=\"lead\">Keeps HubSpot in step with Xero.</p>\n"
+	               "<dl class=\"status\">\n<dt>Version</dt><dd>");
 	web_html_escape(b, PACKAGE_VERSION);
 	xh_buf_puts(b, "</dd>\n<dt>Database</dt><dd>");
-	web_html_escape(b, up ? "connected" : "not reachable");
+	xh_buf_puts(b, up ? "<span class=\"ok\">connected</span>"
+	                  : "<span class=\"bad\">not reachable</span>");
 	xh_buf_puts(b, "</dd>\n</dl>\n<p>This release runs the sync service and its health "
 	               "check. The admin console (connecting Xero and HubSpot, choosing what "
-	               "syncs, field mapping, audit trail) comes with later releases.</p>\n"
-	               "</body>\n</html>\n");
+	               "syncs, field mapping, audit trail) comes with later releases.</p>\n");
+	web_html_close(b);
 	web_resp_header(resp, "Content-Type", "text/html; charset=utf-8");
 	return 200;
 }
