@@ -11,7 +11,7 @@
 
 #include "xh.h"
 
-#define XH_CONFIG_DEFAULT_PATH "/etc/xhsync/xhsync.conf"
+#define XH_CONFIG_DEFAULT_PATH XH_SYSCONFDIR "/xhsync/xhsync.conf"
 
 struct xh_config {
 	struct {
