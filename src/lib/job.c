@@ -73,7 +73,7 @@ enum job_sql {
 	"  heartbeat_at = now(), worker = $2"                                                      \
 	" WHERE id IN (SELECT id FROM pick)"                                                       \
 	" RETURNING id, kind, coalesce(link_id, 0), args::text, attempts,"                         \
-	"  max_attempts, unique_key"
+	"  max_attempts, unique_key, snoozes"
 
 static const struct xh_sql job_sql[JQ__MAX] = {
     /* JQ_ENQUEUE */
@@ -333,6 +333,7 @@ claim_row(struct xh_arena *a, PGresult *res, int i, struct job *j)
 	j->attempt = (int)col_ll(res, i, 4);
 	j->max_attempts = (int)col_ll(res, i, 5);
 	j->unique_key = PQgetisnull(res, i, 6) ? NULL : xh_strdup(a, PQgetvalue(res, i, 6));
+	j->snoozes = (int)col_ll(res, i, 7);
 }
 
 enum xh_err

@@ -75,6 +75,7 @@ struct job {
 	long long link_id; /* 0 if none */
 	char *args;        /* JSON object text */
 	int attempt;       /* 1 for the first run */
+	int snoozes;       /* times rescheduled without using an attempt */
 	int max_attempts;
 	char *unique_key; /* NULL if none */
 };
