@@ -146,7 +146,7 @@ class RequestLog:
     """Thread-safe log of every non-/_sim/ request."""
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._entries = []
         self._ids = itertools.count(1)
 
@@ -170,15 +170,27 @@ class RequestLog:
         req.id = entry["id"]
         return entry
 
+    def answering(self, entry, status):
+        """The response (status) is being written now."""
+        with self._lock:
+            entry["status"] = status
+
     def finish(self, entry, status):
-        """Mark an entry answered (status 0: connection dropped unanswered)."""
+        """Mark an entry done: response fully written (status 0: dropped unanswered)."""
         with self._lock:
             entry["status"] = status
             entry["end"] = time.time()
+            self._lock.notify_all()
 
     def entries(self, since_id=0):
-        """Copies of the entries with id > since_id."""
+        """Copies of the entries with id > since_id (waits briefly for responses mid-write)."""
+        deadline = time.time() + 1.0
         with self._lock:
+            while any(e["status"] is not None and e["end"] is None for e in self._entries):
+                left = deadline - time.time()
+                if left <= 0:
+                    break
+                self._lock.wait(left)
             return [dict(e) for e in self._entries if e["id"] > since_id]
 
     def clear(self):
@@ -644,9 +656,13 @@ class _Handler(BaseHTTPRequestHandler):
             if entry is not None:
                 app.log.finish(entry, 0)
             return
-        self._write(resp)
         if entry is not None:
-            app.log.finish(entry, resp.status)
+            app.log.answering(entry, resp.status)
+        try:
+            self._write(resp)
+        finally:
+            if entry is not None:
+                app.log.finish(entry, resp.status)
 
     def _hang(self):
         """Hold the connection without answering until the peer closes or the cap."""

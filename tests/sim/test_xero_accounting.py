@@ -281,6 +281,10 @@ def test_generated_org_serves_payments_and_credit_notes(xero):
     xero.seed(**{k: v for k, v in data.items() if k != "Organisation"})
     pays = xero.api("GET", "/Payments?page=1").json()
     assert pays["pagination"]["itemCount"] == 30
+    pid = data["Payments"][3]["PaymentID"]
+    assert items_of(xero.api("GET", "/Payments/" + pid), "Payments")[0]["PaymentID"] == pid
+    aid = data["Accounts"][2]["AccountID"]
+    assert items_of(xero.api("GET", "/Accounts/" + aid), "Accounts")[0]["Code"] == data["Accounts"][2]["Code"]
     cns = items_of(xero.api("GET", "/CreditNotes?page=1"), "CreditNotes")
     one = items_of(xero.api("GET", "/CreditNotes/" + cns[0]["CreditNoteID"]), "CreditNotes")[0]
     assert one["CreditNoteNumber"] == cns[0]["CreditNoteNumber"] and one["UpdatedDateUTCString"].endswith("Z")

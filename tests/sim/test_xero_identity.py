@@ -330,3 +330,49 @@ def test_id_token_and_refresh_token_follow_scopes(xero):
     assert "refresh_token" not in tok and "id_token" not in tok
     tok = xero.ctl("POST", "/_sim/tokens", {"tenantId": xero.tenant_id, "scope": "openid email offline_access"})
     assert jwt.verify(tok["id_token"])["aud"] == xero.client_id and tok["refresh_token"]
+
+
+def test_refresh_token_unused_for_60_days_expires(xero):
+    xero.ctl("POST", "/_sim/time_scale", {"time_scale": 1e-7})  # 60 days -> 0.52 s
+    time.sleep(0.6)
+    assert refresh(xero, xero.token["refresh_token"]).json() == {"error": "invalid_grant"}
+
+
+def test_authorization_code_expires(xero):
+    xero.ctl("POST", "/_sim/token_settings", {"code_lifetime": 0.1})
+    code = get_code(xero)
+    time.sleep(0.2)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": xero.redirect_uri}
+    assert token_call(xero, form).json() == {"error": "invalid_grant"}
+
+
+def test_consent_can_grant_a_subset_of_orgs(xero):
+    other = xero.ctl("POST", "/_sim/tenants", {"name": "Only This One"})["tenantId"]
+    code = get_code(xero, tenants=other)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": xero.redirect_uri}
+    tok = token_call(xero, form).json()
+    event = jwt.decode_unverified(tok["access_token"])["authentication_event_id"]
+    conns = xero.request("GET", "/connections?authEventId=" + event,
+                         headers={"Authorization": "Bearer " + tok["access_token"]}).json()
+    assert [c["tenantId"] for c in conns] == [other] and conns[0]["tenantName"] == "Only This One"
+
+
+def test_control_app_configures_client_redirects_and_webhook(xero):
+    cfg = xero.ctl("POST", "/_sim/app", {"client_id": "NEWAPP", "client_secret": "s3cret",
+                                         "redirect_uris": ["https://app.example/cb"], "name": "My App",
+                                         "webhook_url": "http://127.0.0.1:9/hook", "webhook_key": "k"})
+    assert cfg["client"]["client_id"] == "NEWAPP" and cfg["webhook"]["url"] == "http://127.0.0.1:9/hook"
+    assert cfg["webhook"]["client_id"] == "NEWAPP"
+    params = {"response_type": "code", "client_id": "NEWAPP", "redirect_uri": "https://app.example/cb",
+              "scope": "openid offline_access accounting.contacts", "auto": "approve"}
+    _, got = callback_params(xero.request("GET", "/identity/connect/authorize?" + urllib.parse.urlencode(params)))
+    form = {"grant_type": "authorization_code", "code": got["code"], "redirect_uri": "https://app.example/cb"}
+    resp = xero.request("POST", "/connect/token", urllib.parse.urlencode(form),
+                        {"Content-Type": "application/x-www-form-urlencoded",
+                         "Authorization": basic("NEWAPP", "s3cret")})
+    assert resp.status == 200
+    tok = resp.json()["access_token"]
+    body = xero.api("GET", "/Contacts", token=tok).json()
+    assert body["ProviderName"] == "My App"
+    old_redirect = xero.request("GET", authorize_url(xero, client_id="NEWAPP", auto="approve"))
+    assert old_redirect.status == 400

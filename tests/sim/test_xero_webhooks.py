@@ -236,6 +236,11 @@ def test_require_itr_gates_delivery(xero, receiver):
     xero.api("PUT", "/Contacts", {"Name": "After"})
     wait(xero)
     assert len(receiver.events()) == 1
+    xero.ctl("POST", "/_sim/webhooks", {"url": receiver.url + "?v=2"})  # URL change: ITR again
+    assert xero.ctl("GET", "/_sim/webhooks")["itr"] is None
+    xero.api("PUT", "/Contacts", {"Name": "After URL change"})
+    wait(xero)
+    assert len(receiver.events()) == 1
 
 
 def test_raw_send_for_receiver_tests(xero, receiver):

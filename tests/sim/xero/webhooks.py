@@ -82,9 +82,12 @@ class Webhooks:
                 if kind is None:
                     raise simcore.BadRequest("unknown webhook setting %r" % key)
                 try:
-                    self.config[key] = None if value is None and key in NULLABLE else kind(value)
+                    value = None if value is None and key in NULLABLE else kind(value)
                 except (TypeError, ValueError) as exc:
                     raise simcore.BadRequest("bad value for webhook setting %r" % key) from exc
+                if key in ("url", "key") and value != self.config[key]:
+                    self.itr = None  # a new endpoint or key must pass intent-to-receive again
+                self.config[key] = value
 
     def active(self):
         """True when events may be delivered."""
