@@ -124,3 +124,19 @@ def test_cli_demo_mode_serves_generated_org_and_exits_on_sigterm():
         if proc.poll() is None:
             proc.kill()
         proc.stdout.close()
+
+
+def test_reset_in_demo_mode_reseeds_the_demo_org():
+    import xero_sim
+    from conftest import SimHandle
+
+    handle = SimHandle(xero_sim.XeroSim(demo_seed=2))
+    try:
+        before = handle.ctl("GET", "/_sim/tenants")
+        tid = before[0]["tenantId"]
+        handle.ctl("POST", "/_sim/objects/%s/Contacts" % tid, {"Name": "Scratch"})
+        handle.ctl("POST", "/_sim/reset")
+        after = handle.ctl("GET", "/_sim/tenants")
+        assert after == before and after[0]["counts"]["Invoices"] > 0
+    finally:
+        handle.close()

@@ -76,7 +76,6 @@ from xero.webhooks import Webhooks  # noqa: E402
 DEFAULT_PORT = 8091
 DEFAULT_CLIENT_ID = "A1B2C3D4E5F60718293A4B5C6D7E8F90"
 DEFAULT_CLIENT_SECRET = "sim-xero-secret-5kHq2vR8yW3nB7xT1mZ4cJ6pL9dF0gA"
-DEMO_SIZES = {"contacts": 200, "invoices": 1000, "payments": 600, "credit_notes": 30, "items": 40}
 
 
 class XeroSim(AccountingApi, IdentityRoutes, ControlApi, simcore.App):
@@ -154,11 +153,11 @@ class XeroSim(AccountingApi, IdentityRoutes, ControlApi, simcore.App):
         return tenant
 
     def seed_demo(self, seed):
-        """Seed the demo org from tests/sim/xero_data.py."""
+        """Seed the demo org from tests/sim/xero_data.py (its demo() sizes)."""
         import xero_data
 
         self.boot["demo_seed"] = seed
-        self.seed(xero_data.generate(seed, **DEMO_SIZES))
+        self.seed(xero_data.demo(seed))
 
     # ---- webhooks ----
 
