@@ -235,7 +235,9 @@ def _factory(args):
     app = XeroSim(args.client_id, args.client_secret or None, args.redirect_uri, args.webhook_url,
                   args.webhook_key)
     if args.demo:
-        print("demo client_id=%s client_secret=%s" % (args.client_id, args.client_secret), flush=True)
+        # A secret given on the command line is the caller's: never echo it to a log.
+        shown = args.client_secret if args.client_secret == DEFAULT_CLIENT_SECRET else "(as given)"
+        print("demo client_id=%s client_secret=%s" % (args.client_id, shown), flush=True)
     return app
 
 

@@ -334,5 +334,6 @@ def seed_demo(app, seed_value):
     app.auth.issue_static(portal.id, sorted(portal.scopes), value)
     return ["hubspot demo portal %d (tier %s): %d companies, %d contacts" % (portal.id, portal.tier, 4, 6),
             "static token: %s" % value,
-            "app id %d, client id %s, client secret %s" % (app.oauth["app_id"], app.oauth["client_id"],
-                                                           app.oauth["client_secret"])]
+            "app id %d, client id %s, client secret %s" % (
+                app.oauth["app_id"], app.oauth["client_id"],
+                app.oauth["client_secret"] if app.oauth["client_secret"].startswith("hubsim-") else "(as given)")]
