@@ -7,4 +7,5 @@ nobase_dist_pkgdata_DATA = $(call xh_src,templates/*.mustache static/*.css stati
 systemdunitdir = $(prefix)/lib/systemd/system
 dist_systemdunit_DATA = $(call xh_src,systemd/*.service)
 EXTRA_DIST += README.md dev .ci/run .clang-format tests/run tests/lsan.supp \
-	$(call xh_src,tests/integration/*.py tests/sim/*.py tests/browser/*.py bench/*)
+	$(call xh_src,tests/integration/*.py tests/sim/*.py tests/sim/*/*.py tests/sim/*/data/*.json \
+	tests/browser/*.py tests/fuzz/corpus/*/* bench/*)
