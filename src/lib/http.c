@@ -364,7 +364,9 @@ xh_http_do(struct xh_http *h, struct xh_arena *a, const struct xh_http_req *req,
 			resp->retry_after_ms = fb.retry_after_ms > 0 ? fb.retry_after_ms
 			                       : plan.n > 0          ? plan.window_ms[0]
 			                                             : 1000;
-		if (xh_rl_done(h->db, &plan, req->rl, &grant, err ? NULL : &fb) != XH_OK)
+		/* once more on failure: a slot not given back is lost until its lease ends */
+		if (xh_rl_done(h->db, &plan, req->rl, &grant, err ? NULL : &fb) != XH_OK &&
+		    xh_rl_done(h->db, &plan, req->rl, &grant, err ? NULL : &fb) != XH_OK)
 			xh_log(XH_LOG_WARN, "ratelimit.done_failed", "error", xh_db_error(h->db),
 			       NULL);
 	}
