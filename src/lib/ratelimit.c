@@ -135,11 +135,12 @@ xh_rl_retry_after_ms(const char *v)
 	char *end = NULL;
 	double s;
 
-	if (v == NULL)
+	/* digits and a point only: strtod would also take "nan", "inf", hex, signs */
+	if (v == NULL || *v == '\0' || strspn(v, "0123456789.") != strlen(v))
 		return -1;
 	errno = 0;
 	s = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '\0' || s < 0 || s > 7 * 86400.0)
+	if (errno != 0 || end == v || *end != '\0' || !(s >= 0 && s <= 7 * 86400.0))
 		return -1;
 	return (long long)(s * 1000 + 0.5);
 }

@@ -27,3 +27,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_cookie
 tests_fuzz_fuzz_cookie_SOURCES = tests/fuzz/fuzz_cookie.c
 tests_fuzz_fuzz_cookie_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
 tests_fuzz_fuzz_cookie_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_vendor_headers
+tests_fuzz_fuzz_vendor_headers_SOURCES = tests/fuzz/fuzz_vendor_headers.c
+tests_fuzz_fuzz_vendor_headers_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_vendor_headers_LDFLAGS = $(FUZZ_LINKFLAGS)
