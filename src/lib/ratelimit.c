@@ -32,14 +32,14 @@ enum rl_sql {
 static const struct xh_sql rl_sql[RLQ__MAX] = {
     /* RLQ_ACQUIRE */
     {"rl_acquire",
-     "SELECT ok, wait_ms, slot, reason FROM rl_acquire($1::text[], $2::text[], $3::int[],"
+     "SELECT ok, wait_ms, slot, reason, at FROM rl_acquire($1::text[], $2::text[], $3::int[],"
      " $4::int[], $5::int[], $6::int[], $7::bigint, $8, $9::int, $10::int, $11)",
      11},
     /* RLQ_DONE */
     {"rl_done",
      "SELECT rl_done($1, $2::int, $3, $4, $5::int, $6::int, $7::int, $8::int, $9::bigint,"
-     " $10::int, $11, $12::int, $13)",
-     13},
+     " $10::int, $11, $12::int, $13, $14::timestamptz)",
+     14},
 };
 
 /* A window of base_ms scaled by time_scale and widened by the margin. */
@@ -232,6 +232,7 @@ xh_rl_acquire(struct xh_db *db, const struct xh_rl_plan *p, const char *holder,
 		goto out;
 	snprintf(g->holder, sizeof(g->holder), "%s", holder);
 	g->slot = PQgetisnull(res, 0, 2) ? 0 : (int)strtol(PQgetvalue(res, 0, 2), NULL, 10);
+	snprintf(g->at, sizeof(g->at), "%s", PQgetisnull(res, 0, 4) ? "" : PQgetvalue(res, 0, 4));
 	if (PQgetvalue(res, 0, 0)[0] != 't') {
 		*wait_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 		snprintf(reason, reasonlen, "%s", PQgetvalue(res, 0, 3));
@@ -272,11 +273,12 @@ xh_rl_done(struct xh_db *db, const struct xh_rl_plan *p, const struct xh_rl_targ
            const struct xh_rl_grant *g, const struct xh_rl_feedback *fb)
 {
 	struct xh_arena *a;
-	const char *prm[13];
+	const char *prm[14];
 	long long block_ms = -1;
+	int admitted = g != NULL && g->at[0] != '\0';
 	enum xh_err err;
 
-	if ((g == NULL || g->slot == 0) && fb == NULL)
+	if ((g == NULL || g->slot == 0) && fb == NULL && !admitted)
 		return XH_OK;
 	/* a 429 without Retry-After blocks for one window of the scope */
 	if (fb != NULL && fb->status == 429)
@@ -287,7 +289,7 @@ xh_rl_done(struct xh_db *db, const struct xh_rl_plan *p, const struct xh_rl_targ
 	prm[0] = g != NULL && g->slot > 0 ? p->slot_scope : NULL;
 	prm[1] = g != NULL ? xh_printf(a, "%d", g->slot) : NULL;
 	prm[2] = g != NULL ? g->holder : NULL;
-	prm[3] = fb != NULL && p->n > 0 ? p->scope[0] : NULL;
+	prm[3] = (fb != NULL || admitted) && p->n > 0 ? p->scope[0] : NULL;
 	prm[4] = xh_printf(a, "%d", p->n > 0 ? p->max[0] : 0);
 	prm[5] = xh_printf(a, "%lld", p->n > 0 ? p->window_ms[0] : 0);
 	prm[6] = fb != NULL ? opt_ll(a, window_left(p, fb)) : NULL;
@@ -297,6 +299,7 @@ xh_rl_done(struct xh_db *db, const struct xh_rl_plan *p, const struct xh_rl_targ
 	prm[10] = block_ms > 0 ? xh_rl_block_scope(p, t, fb->problem) : NULL;
 	prm[11] = xh_printf(a, "%lld", block_ms > 0 ? block_ms : 0);
 	prm[12] = fb != NULL && fb->problem != NULL ? fb->problem : "429";
+	prm[13] = admitted ? g->at : NULL;
 	err = xh_db_exec(db, &rl_sql[RLQ_DONE], prm, NULL);
 	xh_arena_free(a);
 	return err;

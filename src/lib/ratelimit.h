@@ -63,6 +63,7 @@ struct xh_rl_plan {
 struct xh_rl_grant {
 	int slot; /* 0: none */
 	char holder[128];
+	char at[64]; /* admission time as PostgreSQL printed it; "" if none */
 };
 
 /* What the response said. -1 means "not reported". */
@@ -105,7 +106,12 @@ void xh_rl_parse(enum xh_rl_vendor v, int status, const char *(*get)(const char 
 enum xh_err xh_rl_acquire(struct xh_db *db, const struct xh_rl_plan *p, const char *holder,
                           struct xh_rl_grant *g, long long *wait_ms, char *reason,
                           size_t reasonlen);
-/* Frees the grant's slot and applies the feedback. */
+/*
+ * After the call, whether or not it got a response (fb NULL): frees the
+ * grant's slot, moves the call's window entry from its admission time to
+ * now (it has surely reached the vendor by now, so the window holds at
+ * the vendor's end whatever the network delay), and applies the feedback.
+ */
 enum xh_err xh_rl_done(struct xh_db *db, const struct xh_rl_plan *p, const struct xh_rl_target *t,
                        const struct xh_rl_grant *g, const struct xh_rl_feedback *fb);
 
