@@ -194,3 +194,23 @@ def test_pings_succeed_and_send_the_tenant(lim):
     headers = {k.lower(): v for k, v in call["headers"].items()}
     assert headers["xero-tenant-id"] == lim.tenant
     assert headers["accept"] == "application/json"
+
+
+def test_claim_skips_a_link_whose_vendor_scope_is_blocked(lim):
+    # a 429 seen by some worker: the tenant is blocked for 4 s
+    lim.inst.q("INSERT INTO rate_limit (scope, blocked_until) VALUES (%s, now() + interval '4 s')",
+               ("xero:" + lim.tenant,))
+    lim.enqueue("xero.ping", 1)
+    lim.enqueue("hubspot.ping", 1)
+    w = lim.inst.worker(lim.config)
+    # the HubSpot job of the same link runs; the Xero job is not even claimed
+    assert wait_for(lim.done("hubspot.ping", 1), timeout=10)
+    assert lim.inst.q("SELECT state, attempts, snoozes FROM job WHERE kind = 'xero.ping'") == [
+        ("available", 0, 0)]
+    assert lim.xero.requests(ORG_PATH) == []
+    assert wait_for(lim.done("xero.ping", 1), timeout=10)
+    (call,) = lim.xero.requests(ORG_PATH)
+    blocked_until = lim.inst.one("SELECT extract(epoch FROM blocked_until) FROM rate_limit"
+                                 " WHERE scope = %s", ("xero:" + lim.tenant,))
+    assert call["start"] >= float(blocked_until)
+    assert w.stop() == 0
