@@ -29,6 +29,7 @@ struct jthread {
 	long long *done; /* finished, not yet marked completed */
 	int ndone;
 	long long flushed_at;
+	int failing; /* the last claim failed (PostgreSQL away) */
 };
 
 static struct jthread *threads;
@@ -157,10 +158,15 @@ claim_and_run(struct jthread *t)
 	snprintf(t->token, sizeof(t->token), "%s:%d:%lu", w->name, t->index, ++t->claims);
 	if (job_claim(t->db, t->token, w->cfg->worker.claim_batch, w->kind_names, w->nkinds, a,
 	              &jobs, &n) != XH_OK) {
-		xh_log(XH_LOG_WARN, "job.claim_failed", "error", xh_db_error(t->db), NULL);
+		if (!t->failing) /* once per outage, not every retry */
+			xh_log(XH_LOG_WARN, "job.claim_failed", "error", xh_db_error(t->db), NULL);
+		t->failing = 1;
 		xh_arena_free(a);
 		return -1;
 	}
+	if (t->failing)
+		xh_log(XH_LOG_INFO, "job.claim_recovered", NULL);
+	t->failing = 0;
 	ids = xh_alloc(a, sizeof(*ids) * (size_t)(n + 1));
 	for (i = 0; i < n; i++)
 		ids[i] = jobs[i].id;
