@@ -3,9 +3,10 @@ archive; type ids checked per object pair)."""
 
 import json
 import os
+from conftest import REFERENCE  # noqa: E402
 
 V4 = "/crm/v4/associations/"
-REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "reference", "hubspot",
+REF = os.path.join(REFERENCE, "hubspot",
                    "association_type_ids.json")
 LOCAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hubspot", "data", "association_type_ids.json")
 

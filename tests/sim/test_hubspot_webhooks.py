@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from hubspot import webhooks
+from conftest import REFERENCE  # noqa: E402
 
-VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "reference", "hubspot",
+VECTORS = os.path.join(REFERENCE, "hubspot",
                        "signature_vectors.json")
 SECRET = "hubsim-client-secret-0001"
 

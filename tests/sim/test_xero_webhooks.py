@@ -13,9 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from xero import webhooks as hooks
+from conftest import REFERENCE  # noqa: E402
 
 KEY = "n3w+Xero/WebhookKey==with+Symbols0123456789abcdefghij"
-REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "reference", "xero",
+REF = os.path.join(REFERENCE, "xero",
                    "webhooks")
 
 
