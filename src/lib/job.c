@@ -1,18 +1,15 @@
 /*
- * job.c: the job queue statements (job.h). Every statement is one named,
- * prepared statement in job_sql[]; arrays travel as PostgreSQL array
- * literals built by pgarray_*().
+ * job.c: the life of a job in the queue (job.h): enqueue, claim,
+ * heartbeat, complete, fail, snooze, release and rescue. Every statement
+ * is one named, prepared statement in job_sql[]; arrays travel as
+ * PostgreSQL array literals built by pgarray_*(). Operator commands and
+ * schedules are in job_admin.c, handler helpers in job_ctx.c.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <json-c/json.h>
-
-#include "crypto.h"
-#include "job.h"
+#include "job_int.h"
 
 enum job_sql {
 	JQ_ENQUEUE,   /* JQ_ENQUEUE */
@@ -23,18 +20,10 @@ enum job_sql {
 	JQ_SNOOZE,    /* JQ_SNOOZE */
 	JQ_RELEASE,   /* JQ_RELEASE */
 	JQ_RESCUE,    /* JQ_RESCUE */
-	JQ_CANCEL,    /* JQ_CANCEL */
-	JQ_RETRY,     /* JQ_RETRY */
-	JQ_EXISTS,    /* JQ_EXISTS */
-	JQ_PRUNE,     /* JQ_PRUNE */
-	JQ_SCHED_ADD, /* JQ_SCHED_ADD */
-	JQ_SCHED_RUN, /* JQ_SCHED_RUN */
 	JQ__MAX
 };
 
-#define JQ_NONFINAL "('available', 'running', 'retryable')"
-#define JQ_READY    "('available', 'retryable')"
-#define JQ_NOTIFY   "pg_notify('" JOB_CHANNEL "', '')"
+#define JQ_READY "('available', 'retryable')"
 
 /*
  * The claim (job.h): walk the (link, vendor) groups that have ready jobs
@@ -138,43 +127,6 @@ static const struct xh_sql job_sql[JQ__MAX] = {
      " SELECT count(*), CASE WHEN bool_or(state = 'retryable') THEN " JQ_NOTIFY "::text END"
      " FROM res",
      1},
-    /* JQ_CANCEL */
-    {"job_cancel",
-     "UPDATE job SET state = 'cancelled', finished_at = now()"
-     " WHERE id = $1::bigint AND state IN " JQ_NONFINAL " RETURNING id",
-     1},
-    /* JQ_RETRY */
-    {"job_retry",
-     "WITH r AS (UPDATE job SET state = 'available', run_at = now(), attempts = 0,"
-     " finished_at = NULL, rerun = false"
-     " WHERE id = $1::bigint AND state IN ('retryable', 'discarded', 'cancelled')"
-     " RETURNING id) SELECT id, " JQ_NOTIFY "::text FROM r",
-     1},
-    /* JQ_EXISTS */
-    {"job_exists", "SELECT state FROM job WHERE id = $1::bigint", 1},
-    /* JQ_PRUNE */
-    {"job_prune",
-     "DELETE FROM job WHERE id IN (SELECT id FROM job"
-     " WHERE (state IN ('completed', 'cancelled')"
-     "  AND finished_at < now() - $1::bigint * interval '1 ms')"
-     " OR (state = 'discarded' AND finished_at < now() - $1::bigint * interval '4 ms')"
-     " LIMIT 5000)",
-     1},
-    /* JQ_SCHED_ADD */
-    {"job_sched_add",
-     "INSERT INTO job_schedule (key, next_run_at) VALUES ($1, now()) ON CONFLICT DO NOTHING", 1},
-    /* JQ_SCHED_RUN */
-    {"job_sched_run",
-     "WITH due AS (UPDATE job_schedule SET next_run_at = now() + $2::bigint * interval '1 ms',"
-     "  last_run_at = now() WHERE key = $1 AND next_run_at <= now() RETURNING key),"
-     " ins AS (INSERT INTO job (kind, link_id, args, priority, max_attempts, unique_key)"
-     "  SELECT $3, nullif($4::bigint, 0), coalesce($5::jsonb, '{}'), $6::smallint,"
-     "   $7::int, key FROM due"
-     "  ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
-     "  DO NOTHING RETURNING id)"
-     " SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM ins),"
-     " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN " JQ_NOTIFY "::text END",
-     7},
 };
 
 static const char *const job_state_names[JOB_STATE__MAX] = {
@@ -247,18 +199,16 @@ pgarray_text(struct xh_arena *a, const char *const *s, int n)
 	return out;
 }
 
-/* Parses a bigint column; 0 for NULL. */
-static long long
-col_ll(PGresult *res, int row, int col)
+long long
+job_col_ll(PGresult *res, int row, int col)
 {
 	if (PQgetisnull(res, row, col))
 		return 0;
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* Maps a failed statement to an error: check violations are bad input. */
-static enum xh_err
-db_failure(struct xh_db *db, enum xh_err err)
+enum xh_err
+job_db_failure(struct xh_db *db, enum xh_err err)
 {
 	const char *st = xh_db_sqlstate(db);
 
@@ -293,47 +243,27 @@ job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inse
 	p[6] = jn->unique_key;
 	err = xh_db_exec(db, &job_sql[JQ_ENQUEUE], p, &res);
 	if (err)
-		return db_failure(db, err);
+		return job_db_failure(db, err);
 	if (id != NULL)
-		*id = col_ll(res, 0, 0);
+		*id = job_col_ll(res, 0, 0);
 	if (inserted != NULL)
 		*inserted = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	return XH_OK;
 }
 
-char *
-job_unique_key(struct xh_arena *a, const char *kind, long long link_id, const char *part)
-{
-	unsigned char md[XH_SHA256_LEN];
-	char *key;
-	size_t len, keep;
-
-	if (part != NULL)
-		key = xh_printf(a, "%s:%lld:%s", kind, link_id, part);
-	else
-		key = xh_printf(a, "%s:%lld", kind, link_id);
-	len = strlen(key);
-	if (len <= JOB_UNIQUE_KEY_MAX)
-		return key;
-	/* prefix + "#" + 64 hex digits fits the limit exactly */
-	xh_sha256(key, len, md);
-	keep = JOB_UNIQUE_KEY_MAX - 1 - 2 * XH_SHA256_LEN;
-	return xh_printf(a, "%.*s#%s", (int)keep, key, xh_hex(a, md, sizeof(md)));
-}
-
 /* Copies row i of a claim result into j. */
 static void
 claim_row(struct xh_arena *a, PGresult *res, int i, struct job *j)
 {
-	j->id = col_ll(res, i, 0);
+	j->id = job_col_ll(res, i, 0);
 	j->kind = xh_strdup(a, PQgetvalue(res, i, 1));
-	j->link_id = col_ll(res, i, 2);
+	j->link_id = job_col_ll(res, i, 2);
 	j->args = xh_strdup(a, PQgetvalue(res, i, 3));
-	j->attempt = (int)col_ll(res, i, 4);
-	j->max_attempts = (int)col_ll(res, i, 5);
+	j->attempt = (int)job_col_ll(res, i, 4);
+	j->max_attempts = (int)job_col_ll(res, i, 5);
 	j->unique_key = PQgetisnull(res, i, 6) ? NULL : xh_strdup(a, PQgetvalue(res, i, 6));
-	j->snoozes = (int)col_ll(res, i, 7);
+	j->snoozes = (int)job_col_ll(res, i, 7);
 }
 
 enum xh_err
@@ -387,7 +317,7 @@ exec_ids(struct xh_db *db, enum job_sql q, const char *token, const long long *i
 	p[k] = pgarray_ids(a, ids, n);
 	err = xh_db_exec(db, &job_sql[q], p, &res);
 	if (!err && count != NULL && PQntuples(res) > 0)
-		*count = (int)col_ll(res, 0, 0);
+		*count = (int)job_col_ll(res, 0, 0);
 	PQclear(res);
 	xh_arena_free(a);
 	return err;
@@ -450,19 +380,18 @@ job_snooze(struct xh_db *db, const char *token, long long id, long long delay_ms
 	return xh_db_execv(db, &job_sql[JQ_SNOOZE], NULL, token, idb, delay);
 }
 
-/* Runs a statement with one text parameter and returns count(*) of row 0. */
-static enum xh_err
-exec_count(struct xh_db *db, enum job_sql q, const char *arg, long long *count)
+enum xh_err
+job_exec_count(struct xh_db *db, const struct xh_sql *sql, const char *arg, long long *count)
 {
 	PGresult *res = NULL;
 	enum xh_err err;
 
-	err = xh_db_execv(db, &job_sql[q], &res, arg);
+	err = xh_db_execv(db, sql, &res, arg);
 	if (err)
 		return err;
 	if (count != NULL) {
 		if (PQntuples(res) > 0)
-			*count = col_ll(res, 0, 0);
+			*count = job_col_ll(res, 0, 0);
 		else
 			*count = strtoll(PQcmdTuples(res), NULL, 10);
 	}
@@ -478,159 +407,8 @@ job_rescue(struct xh_db *db, long long stale_ms, int *n)
 	enum xh_err err;
 
 	snprintf(ms, sizeof(ms), "%lld", stale_ms);
-	err = exec_count(db, JQ_RESCUE, ms, &c);
+	err = job_exec_count(db, &job_sql[JQ_RESCUE], ms, &c);
 	if (n != NULL)
 		*n = (int)c;
-	return err;
-}
-
-enum xh_err
-job_prune(struct xh_db *db, long long keep_ms, long long *n)
-{
-	char ms[24];
-
-	snprintf(ms, sizeof(ms), "%lld", keep_ms);
-	return exec_count(db, JQ_PRUNE, ms, n);
-}
-
-/*
- * After an operator statement that touched no row: XH_ERR_NOTFOUND if the
- * job does not exist, else XH_ERR_INVAL (it is in the wrong state).
- */
-static enum xh_err
-why_untouched(struct xh_db *db, const char *id)
-{
-	PGresult *res = NULL;
-	enum xh_err err;
-
-	err = xh_db_execv(db, &job_sql[JQ_EXISTS], &res, id);
-	if (!err)
-		err = PQntuples(res) == 0 ? XH_ERR_NOTFOUND : XH_ERR_INVAL;
-	PQclear(res);
-	return err;
-}
-
-/* Runs an operator statement on one job id (cancel, retry). */
-static enum xh_err
-operator_op(struct xh_db *db, enum job_sql q, long long id)
-{
-	char idb[24];
-	PGresult *res = NULL;
-	enum xh_err err;
-	int rows;
-
-	snprintf(idb, sizeof(idb), "%lld", id);
-	err = xh_db_execv(db, &job_sql[q], &res, idb);
-	if (err)
-		return db_failure(db, err);
-	rows = PQntuples(res);
-	PQclear(res);
-	return rows > 0 ? XH_OK : why_untouched(db, idb);
-}
-
-enum xh_err
-job_cancel(struct xh_db *db, long long id)
-{
-	return operator_op(db, JQ_CANCEL, id);
-}
-
-enum xh_err
-job_retry(struct xh_db *db, long long id)
-{
-	return operator_op(db, JQ_RETRY, id);
-}
-
-enum xh_err
-job_schedule_tick(struct xh_db *db, const char *key, long long every_ms, const struct job_new *jn,
-                  int *fired)
-{
-	char every[24], link[24], prio[16], maxa[16];
-	PGresult *res = NULL;
-	enum xh_err err;
-
-	if (fired != NULL)
-		*fired = 0;
-	err = xh_db_execv(db, &job_sql[JQ_SCHED_ADD], NULL, key);
-	if (err)
-		return err;
-	snprintf(every, sizeof(every), "%lld", every_ms);
-	snprintf(link, sizeof(link), "%lld", jn->link_id);
-	snprintf(prio, sizeof(prio), "%d", jn->priority);
-	snprintf(maxa, sizeof(maxa), "%d",
-	         jn->max_attempts > 0 ? jn->max_attempts : JOB_DEFAULT_ATTEMPTS);
-	err = xh_db_execv(db, &job_sql[JQ_SCHED_RUN], &res, key, every, jn->kind, link, jn->args,
-	                  prio, maxa);
-	if (err)
-		return db_failure(db, err);
-	if (fired != NULL)
-		*fired = col_ll(res, 0, 1) > 0;
-	PQclear(res);
-	return XH_OK;
-}
-
-long long
-job_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-enum xh_err
-job_error(struct job_ctx *ctx, enum xh_err err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* Looks key up in the job's args: 1 found, 0 absent, -1 args not an object. */
-static int
-arg_get(const struct job *j, const char *key, json_object **root, json_object **val)
-{
-	*root = json_tokener_parse(j->args != NULL ? j->args : "{}");
-	if (*root == NULL || !json_object_is_type(*root, json_type_object))
-		return -1;
-	return json_object_object_get_ex(*root, key, val) ? 1 : 0;
-}
-
-enum xh_err
-job_arg_int(const struct job *j, const char *key, long long def, long long min, long long max,
-            long long *out)
-{
-	json_object *root = NULL, *v = NULL;
-	enum xh_err err = XH_OK;
-	int found = arg_get(j, key, &root, &v);
-
-	*out = def;
-	if (found < 0)
-		err = XH_ERR_INVAL;
-	else if (found > 0 && !json_object_is_type(v, json_type_int))
-		err = XH_ERR_INVAL;
-	else if (found > 0)
-		*out = json_object_get_int64(v);
-	if (!err && (*out < min || *out > max))
-		err = XH_ERR_INVAL;
-	json_object_put(root);
-	return err;
-}
-
-enum xh_err
-job_arg_str(const struct job *j, struct xh_arena *a, const char *key, char **out)
-{
-	json_object *root = NULL, *v = NULL;
-	enum xh_err err = XH_OK;
-	int found = arg_get(j, key, &root, &v);
-
-	*out = NULL;
-	if (found < 0 || (found > 0 && !json_object_is_type(v, json_type_string)))
-		err = XH_ERR_INVAL;
-	else if (found > 0)
-		*out = xh_strdup(a, json_object_get_string(v));
-	json_object_put(root);
 	return err;
 }

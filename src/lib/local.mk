@@ -9,6 +9,7 @@ libxh_a_SOURCES = \
 	src/lib/config_int.h src/lib/config.c src/lib/config_load.c
 libxh_a_SOURCES += src/lib/db_int.h src/lib/db.c src/lib/db_exec.c src/lib/migrate.c
 libxh_a_SOURCES += src/lib/password.h src/lib/password.c
-libxh_a_SOURCES += src/lib/job.h src/lib/job.c src/lib/retry.h src/lib/retry.c \
+libxh_a_SOURCES += src/lib/job.h src/lib/job_int.h src/lib/job.c src/lib/job_admin.c src/lib/job_ctx.c \
+	src/lib/retry.h src/lib/retry.c \
 	src/lib/ratelimit.h src/lib/ratelimit.c src/lib/http.h src/lib/http.c \
 	src/lib/cred.h src/lib/cred.c
