@@ -19,6 +19,7 @@
 
 #define DB_DEFAULT_CONNECT_MS 10000
 #define DB_APP_NAME           "xhsync"
+#define DB_GRACE_MS           5000
 
 struct xh_db *
 xh_db_new(const char *dsn, int connect_timeout_ms, int statement_timeout_ms)
@@ -29,7 +30,22 @@ xh_db_new(const char *dsn, int connect_timeout_ms, int statement_timeout_ms)
 	db->connect_timeout_ms =
 	    connect_timeout_ms > 0 ? connect_timeout_ms : DB_DEFAULT_CONNECT_MS;
 	db->statement_timeout_ms = statement_timeout_ms > 0 ? statement_timeout_ms : 0;
+	/* The server cancels at statement_timeout; the client waits a little longer. */
+	db->query_timeout_ms =
+	    db->statement_timeout_ms > 0 ? db->statement_timeout_ms + DB_GRACE_MS : 0;
 	return db;
+}
+
+void
+xh_db_set_query_timeout(struct xh_db *db, int ms)
+{
+	db->query_timeout_ms = ms > 0 ? ms : 0;
+}
+
+int
+xh_db_query_timeout(const struct xh_db *db)
+{
+	return db->query_timeout_ms;
 }
 
 /* Forgets every prepared statement name (the server forgot them too). */

@@ -30,6 +30,14 @@ struct xh_db;
 struct xh_db *xh_db_new(const char *dsn, int connect_timeout_ms, int statement_timeout_ms);
 void xh_db_free(struct xh_db *db);
 /*
+ * Client-side deadline for each statement (default: statement timeout plus
+ * 5 s; 0 = none). A server that accepts but never answers (stopped, network
+ * black hole) then fails the call instead of hanging it, and the handle
+ * reconnects on its next use.
+ */
+void xh_db_set_query_timeout(struct xh_db *db, int ms);
+int xh_db_query_timeout(const struct xh_db *db);
+/*
  * Connects if not connected, or reconnects if the connection broke (server
  * restart). Returns XH_ERR_DB with xh_db_error() set when the server does
  * not answer within the connect timeout.

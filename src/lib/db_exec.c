@@ -3,6 +3,9 @@
  * are prepared once per connection, one retry after a reconnect outside a
  * transaction, and transactions with retry on serialization failure.
  */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +70,88 @@ conn_ready(struct xh_db *db)
 	return xh_db_connect(db);
 }
 
+/* CLOCK_MONOTONIC in milliseconds. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for input on the connection: 1 ready, 0 deadline passed, -1 error. */
+static int
+wait_input(PGconn *conn, long long deadline)
+{
+	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+	long long left;
+	int n;
+
+	for (;;) {
+		left = deadline > 0 ? deadline - now_ms() : -1;
+		if (deadline > 0 && left <= 0)
+			return 0;
+		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n != 0 || deadline == 0)
+			return n > 0 ? 1 : (errno == EINTR ? 1 : -1);
+	}
+}
+
+static int
+result_ok(const PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+/*
+ * Collects the results of a query sent with PQsend*, giving up at the
+ * client-side deadline (query_timeout_ms) so a server that stopped
+ * answering cannot hang the caller; the connection is then marked broken
+ * and the next use reconnects. Returns the first failed result, else the
+ * last one, or NULL with db->err set (timeout or I/O error).
+ */
+static PGresult *
+await_result(struct xh_db *db, const char *what)
+{
+	long long deadline = db->query_timeout_ms > 0 ? now_ms() + db->query_timeout_ms : 0;
+	PGresult *keep = NULL, *r;
+	int w;
+
+	for (;;) {
+		while (PQisBusy(db->conn)) {
+			w = wait_input(db->conn, deadline);
+			if (w == 0)
+				goto timeout;
+			if (w < 0 || !PQconsumeInput(db->conn))
+				goto io;
+		}
+		r = PQgetResult(db->conn);
+		if (r == NULL)
+			return keep != NULL ? keep
+			                    : PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+		if (keep != NULL && !result_ok(keep)) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(keep);
+		keep = r;
+	}
+timeout:
+	snprintf(db->err, sizeof(db->err), "%s: no answer from the database within %d ms", what,
+	         db->query_timeout_ms);
+	db->timed_out = 1;
+	goto fail;
+io:
+	db_set_error(db, "", PQerrorMessage(db->conn));
+fail:
+	PQclear(keep);
+	db->broken = 1;
+	return NULL;
+}
+
 /* Prepares sql on this connection unless it already is. */
 static enum xh_err
 prepare(struct xh_db *db, const struct xh_sql *sql)
@@ -76,8 +161,11 @@ prepare(struct xh_db *db, const struct xh_sql *sql)
 
 	if (names_has(db, sql->name))
 		return XH_OK;
-	res = PQprepare(db->conn, sql->name, sql->text, sql->nparams, NULL);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (!PQsendPrepare(db->conn, sql->name, sql->text, sql->nparams, NULL))
+		return result_error(db, sql->name, NULL);
+	if ((res = await_result(db, sql->name)) == NULL)
+		return XH_ERR_DB;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		err = result_error(db, sql->name, res);
 	else
 		names_add(db, sql->name);
@@ -98,8 +186,11 @@ exec_once(struct xh_db *db, const struct xh_sql *sql, const char *const *params,
 		err = prepare(db, sql);
 	if (err)
 		return err;
-	res = PQexecPrepared(db->conn, sql->name, sql->nparams, params, NULL, NULL, 0);
-	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (!PQsendQueryPrepared(db->conn, sql->name, sql->nparams, params, NULL, NULL, 0))
+		return result_error(db, sql->name, NULL);
+	if ((res = await_result(db, sql->name)) == NULL)
+		return XH_ERR_DB;
+	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		err = result_error(db, sql->name, res);
 		PQclear(res);
@@ -120,8 +211,10 @@ xh_db_exec(struct xh_db *db, const struct xh_sql *sql, const char *const *params
 	if (res != NULL)
 		*res = NULL;
 	db->sqlstate[0] = '\0';
+	db->timed_out = 0;
 	err = exec_once(db, sql, params, res);
-	if (err && db->broken && !db->in_tx)
+	/* Retry once on a fresh connection, but not against a server that hangs. */
+	if (err && db->broken && !db->in_tx && !db->timed_out)
 		err = exec_once(db, sql, params, res);
 	if (!err)
 		db->err[0] = '\0';
@@ -157,8 +250,11 @@ exec_simple(struct xh_db *db, const char *what, const char *sql, char *tag, size
 	enum xh_err err = XH_OK;
 
 	db->sqlstate[0] = '\0';
-	res = PQexec(db->conn, sql);
-	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (!PQsendQuery(db->conn, sql))
+		return result_error(db, what, NULL);
+	if ((res = await_result(db, what)) == NULL)
+		return XH_ERR_DB;
+	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
 		err = result_error(db, what, res);
 	else if (tag != NULL)

@@ -11,10 +11,12 @@ struct xh_db {
 	char *dsn;
 	int connect_timeout_ms;
 	int statement_timeout_ms;
+	int query_timeout_ms; /* client-side deadline per statement; 0 = none */
 	PGconn *conn;
-	int broken;   /* the connection failed; reconnect before next use */
-	int in_tx;    /* BEGIN issued, COMMIT/ROLLBACK not yet */
-	char **names; /* statements prepared on this connection */
+	int broken;    /* the connection failed; reconnect before next use */
+	int in_tx;     /* BEGIN issued, COMMIT/ROLLBACK not yet */
+	int timed_out; /* the last statement hit the client deadline: no retry */
+	char **names;  /* statements prepared on this connection */
 	size_t nnames;
 	size_t capnames;
 	char password[128]; /* scrubbed from libpq messages; never printed */

@@ -125,3 +125,33 @@ def test_worker_stops_cleanly_on_sigterm(build_dir, config_path):
     p.send_signal(signal.SIGTERM)
     out, _ = p.communicate(timeout=15)
     assert p.returncode == 0, out
+
+
+def postgres_pids(run_dir):
+    data = os.path.realpath(os.path.join(run_dir, "pg"))
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        master = int(f.readline())
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return [master] + [int(p) for p in out.split()]
+
+
+def test_healthz_503_within_2s_when_postgres_hangs_then_recovers(base_url, run_dir):
+    """A server that accepts but never answers (every postgres process
+    stopped) must not hold /healthz: the client-side deadline answers 503."""
+    sup, children = web_children(run_dir)
+    assert request(base_url + "/healthz").status == 200
+    pids = postgres_pids(run_dir)
+    try:
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        for _ in range(len(children) + 1):
+            r = request(base_url + "/healthz", headers={"Accept": "application/json"})
+            assert r.status == 503
+            assert r.elapsed < 2.0
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    ok = wait_for(lambda: all(request(base_url + "/healthz").status == 200
+                              for _ in range(len(children) + 1)), timeout=15)
+    assert ok
+    assert web_children(run_dir) == (sup, children)

@@ -7,6 +7,8 @@
 #include "log.h"
 #include "web/web.h"
 
+#define WEB_PING_TIMEOUT_MS 1500
+
 enum health_sql {
 	HEALTH_SQL_PING, /* HEALTH_SQL_PING */
 	HEALTH_SQL__MAX
@@ -23,7 +25,13 @@ static const struct xh_sql health_sql[HEALTH_SQL__MAX] = {
 enum xh_err
 web_db_ping(struct xh_db *db)
 {
-	enum xh_err err = xh_db_execv(db, &health_sql[HEALTH_SQL_PING], NULL);
+	int saved = xh_db_query_timeout(db);
+	enum xh_err err;
+
+	/* A server that accepts but does not answer must not hold /healthz past 2 s. */
+	xh_db_set_query_timeout(db, WEB_PING_TIMEOUT_MS);
+	err = xh_db_execv(db, &health_sql[HEALTH_SQL_PING], NULL);
+	xh_db_set_query_timeout(db, saved);
 
 	if (err != XH_OK)
 		xh_log(XH_LOG_WARN, "web.db.ping", "error", xh_db_error(db), NULL);
