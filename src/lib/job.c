@@ -13,6 +13,7 @@
 
 enum job_sql {
 	JQ_ENQUEUE,   /* JQ_ENQUEUE */
+	JQ_WAKE,      /* JQ_WAKE */
 	JQ_CLAIM,     /* JQ_CLAIM */
 	JQ_HEARTBEAT, /* JQ_HEARTBEAT */
 	JQ_COMPLETE,  /* JQ_COMPLETE */
@@ -73,8 +74,10 @@ static const struct xh_sql job_sql[JQ__MAX] = {
      " ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
      " DO UPDATE SET rerun = job.rerun OR job.state = 'running'"
      " RETURNING id, xmax = 0 AS inserted, run_at <= now() AS due)"
-     " SELECT id, inserted, CASE WHEN inserted AND due THEN " JQ_NOTIFY "::text END FROM ins",
+     " SELECT id, inserted, due FROM ins",
      7},
+    /* JQ_WAKE */
+    {"job_wake", "SELECT " JQ_NOTIFY, 0},
     /* JQ_CLAIM */
     {"job_claim", JQ_CLAIM_TEXT, 3},
     /* JQ_HEARTBEAT */
@@ -226,6 +229,7 @@ job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inse
 	const char *p[7];
 	PGresult *res = NULL;
 	enum xh_err err;
+	int due;
 
 	if (jn == NULL || jn->kind == NULL)
 		return XH_ERR_INVAL;
@@ -248,7 +252,18 @@ job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inse
 		*id = job_col_ll(res, 0, 0);
 	if (inserted != NULL)
 		*inserted = PQgetvalue(res, 0, 1)[0] == 't';
+	due = PQgetvalue(res, 0, 1)[0] == 't' && PQgetvalue(res, 0, 2)[0] == 't';
 	PQclear(res);
+	/*
+	 * Inside the caller's transaction the NOTIFY goes out with its commit.
+	 * Outside one, the insert has committed already: a NOTIFY on its own
+	 * writes nothing, so it does not hold PostgreSQL's notify lock across
+	 * a WAL flush as a NOTIFY in the inserting transaction would (that
+	 * lock serialises every notifying commit). A lost notification only
+	 * costs one poll interval.
+	 */
+	if (due && xh_db_exec(db, &job_sql[JQ_WAKE], NULL, NULL) != XH_OK && xh_db_in_tx(db))
+		return XH_ERR_DB;
 	return XH_OK;
 }
 

@@ -10,8 +10,10 @@
  * only the attempt holding the token can write its result, so a job that
  * the rescuer gave to another worker is never finished twice.
  *
- * Enqueuing a due job sends NOTIFY on JOB_CHANNEL when the enqueuing
- * transaction commits.
+ * Enqueuing a due job sends NOTIFY on JOB_CHANNEL: with the caller's
+ * commit when enqueued inside its transaction, else right after the
+ * insert commits (a NOTIFY in its own statement does not serialise
+ * commits behind PostgreSQL's notify lock).
  */
 #ifndef XH_JOB_H
 #define XH_JOB_H

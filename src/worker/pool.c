@@ -17,6 +17,7 @@
 #define POOL_FLUSH_MS     100 /* longest a finished job waits to be marked */
 #define POOL_DB_RETRY_MS  250 /* pause between tries while PostgreSQL is away */
 #define POOL_DB_GIVEUP_MS 60000
+#define POOL_COOLDOWN_MS  10 /* pause before claiming a partial batch again */
 
 struct jthread {
 	struct worker *w;
@@ -167,6 +168,8 @@ claim_and_run(struct jthread *t)
 	if (t->failing)
 		xh_log(XH_LOG_INFO, "job.claim_recovered", NULL);
 	t->failing = 0;
+	if (n == w->cfg->worker.claim_batch)
+		worker_wake_one(w); /* there may be more: bring in another thread */
 	ids = xh_alloc(a, sizeof(*ids) * (size_t)(n + 1));
 	for (i = 0; i < n; i++)
 		ids[i] = jobs[i].id;
@@ -192,16 +195,21 @@ job_thread(void *arg)
 {
 	struct jthread *t = arg;
 	struct worker *w = t->w;
-	unsigned long seq;
 	int n;
 
 	while (!atomic_load(&w->stopping)) {
-		seq = worker_wake_seq(w);
 		n = claim_and_run(t);
-		if (n < 0)
-			worker_wait(w, seq, POOL_DB_RETRY_MS * 2);
-		else if (n == 0)
-			worker_wait(w, seq, w->cfg->worker.poll_ms);
+		if (n < 0) {
+			worker_wait(w, POOL_DB_RETRY_MS * 2);
+		} else if (n < w->cfg->worker.claim_batch) {
+			/*
+			 * Idle or nearly: wait for a wake-up, then let a few more
+			 * jobs arrive so one claim and one completion serve them all.
+			 */
+			if (n == 0)
+				worker_wait(w, w->cfg->worker.poll_ms);
+			sleep_ms(POOL_COOLDOWN_MS);
+		}
 	}
 	return NULL;
 }

@@ -1,10 +1,12 @@
 /*
  * wake.c: wake-ups for idle job threads. A dedicated connection LISTENs on
- * JOB_CHANNEL (the enqueuing transaction NOTIFYs on commit); a
- * notification wakes every idle thread. Threads also wake after poll_ms,
- * so nothing depends on a notification arriving. After PostgreSQL
- * restarts, the listener reconnects, LISTENs again and wakes everyone,
- * since notifications sent meanwhile are lost.
+ * JOB_CHANNEL (the enqueuing transaction NOTIFYs on commit); the
+ * notifications read in one go wake one idle thread, and a thread that
+ * claims a full batch wakes another (pool.c), so a burst brings in as
+ * many threads as it needs and a single job only one. Threads also wake
+ * after poll_ms, so nothing depends on a notification arriving. After
+ * PostgreSQL restarts, the listener reconnects, LISTENs again and wakes
+ * everyone, since notifications sent meanwhile are lost.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,27 +32,26 @@ static pthread_t listen_tid;
 static struct xh_db *listen_db;
 
 void
+worker_wake_one(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->wake_tokens < w->cfg->worker.threads)
+		w->wake_tokens++;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
 worker_wake_all(struct worker *w)
 {
 	pthread_mutex_lock(&w->mu);
-	w->wakes++;
+	w->wake_tokens = w->cfg->worker.threads;
 	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->mu);
 }
 
-unsigned long
-worker_wake_seq(struct worker *w)
-{
-	unsigned long seq;
-
-	pthread_mutex_lock(&w->mu);
-	seq = w->wakes;
-	pthread_mutex_unlock(&w->mu);
-	return seq;
-}
-
 void
-worker_wait(struct worker *w, unsigned long seq, long long ms)
+worker_wait(struct worker *w, long long ms)
 {
 	struct timespec until;
 
@@ -62,17 +63,22 @@ worker_wait(struct worker *w, unsigned long seq, long long ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&w->mu);
-	while (w->wakes == seq && !atomic_load(&w->stopping))
+	while (w->wake_tokens == 0 && !atomic_load(&w->stopping))
 		if (pthread_cond_timedwait(&w->wake, &w->mu, &until) == ETIMEDOUT)
 			break;
+	if (w->wake_tokens > 0)
+		w->wake_tokens--;
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* Sleeps up to ms, returning early when stopping. */
+/* Sleeps up to ms in steps, returning early when stopping (takes no token). */
 static void
 pause_ms(struct worker *w, long long ms)
 {
-	worker_wait(w, worker_wake_seq(w), ms);
+	struct timespec step = {0, 50 * 1000000L};
+
+	for (long long t = 0; t < ms && !atomic_load(&w->stopping); t += 50)
+		nanosleep(&step, NULL);
 }
 
 /* Waits for notifications on the live connection; -1 when it broke. */
@@ -93,7 +99,7 @@ listen_once(struct worker *w)
 		got = 1;
 	}
 	if (got)
-		worker_wake_all(w);
+		worker_wake_one(w);
 	return 0;
 }
 

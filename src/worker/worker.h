@@ -54,7 +54,7 @@ struct worker {
 
 	pthread_mutex_t mu;  /* guards everything below */
 	pthread_cond_t wake; /* a job may be available, or stopping */
-	unsigned long wakes; /* bumped on every wake-up */
+	int wake_tokens;     /* wake-ups not yet taken by a job thread */
 	long long *running;  /* ids of jobs held by this process */
 	int nrunning;
 	int caprunning;
@@ -79,15 +79,16 @@ int worker_pool_start(struct worker *w);
 /* Waits for every job thread to finish its job in hand and exit. */
 void worker_pool_join(struct worker *w);
 
-/* wake.c: wakes every idle job thread. */
-void worker_wake_all(struct worker *w);
-/* The wake-up counter; take it before looking for work. */
-unsigned long worker_wake_seq(struct worker *w);
 /*
- * Waits until a wake-up after seq, stopping, or ms milliseconds, whichever
- * is first (a wake-up between worker_wake_seq and here is not lost).
+ * wake.c: wake-ups are tokens, at most one per job thread, so that a
+ * notification arriving while every thread is busy is not lost, and one
+ * job does not wake a whole herd. worker_wake_one adds a token and wakes
+ * one idle thread; worker_wake_all gives every thread one.
  */
-void worker_wait(struct worker *w, unsigned long seq, long long ms);
+void worker_wake_one(struct worker *w);
+void worker_wake_all(struct worker *w);
+/* Waits for a token, stopping, or ms milliseconds, whichever is first. */
+void worker_wait(struct worker *w, long long ms);
 int worker_listen_start(struct worker *w);
 void worker_listen_join(struct worker *w);
 
