@@ -63,3 +63,4 @@ UNIT_TESTS += tests/unit/test_job_http
 tests_unit_test_job_http_SOURCES = tests/unit/test_job_http.c
 tests_unit_test_job_http_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_job_http_LDADD = $(UNIT_LIBS)
+EXTRA_DIST += tests/unit/unit.h

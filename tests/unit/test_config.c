@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "unit.h"
 
 static struct xh_config CFG;
 static char ERR[512];
@@ -346,22 +347,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop_end)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop_end > 0)
-		tcase_add_loop_test(tc, t, 0, loop_end);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop_end, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("config");
-	SRunner *sr;
-	int failed;
 
 	add(s, "defaults", defaults_without_file, 0);
 	add(s, "file", file_values_override_defaults, 0);
@@ -380,9 +372,5 @@ main(void)
 	add(s, "dump_round_trip", dump_parses_back, 0);
 	add(s, "doc", doc_lists_every_key_with_env, 0);
 	add(s, "path", config_path_from_env, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "unit.h"
 
 static struct xh_arena *A;
 
@@ -548,22 +549,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop_end)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop_end > 0)
-		tcase_add_loop_test(tc, t, 0, loop_end);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop_end, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("crypto");
-	SRunner *sr;
-	int failed;
 
 	add(s, "b64_encode", b64_encode_rfc4648_vectors, (int)XH_NELEM(rfc4648));
 	add(s, "b64url_encode", b64url_encode_rfc4648_vectors_unpadded, (int)XH_NELEM(rfc4648));
@@ -592,9 +584,5 @@ main(void)
 	add(s, "keyring_missing", keyring_missing_file_is_io_error, 0);
 	add(s, "key_round_trip", key_generate_format_reload, 0);
 	add(s, "key_id", key_generate_rejects_bad_id, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

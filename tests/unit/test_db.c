@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db_int.h"
+#include "unit.h"
 
 static const struct xh_sql one = {"test_one", "SELECT 1", 0};
 static const struct xh_sql many = {"test_many", "SELECT 1", 65};
@@ -151,8 +152,6 @@ main(void)
 {
 	Suite *s = suite_create("db");
 	TCase *tc = tcase_create("db");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, bad_dsn_is_config_error_without_dsn_text);
 	tcase_add_test(tc, refused_connection_is_db_error_without_password);
@@ -162,9 +161,5 @@ main(void)
 	tcase_add_test(tc, statements_fail_cleanly_without_server);
 	tcase_add_test(tc, free_accepts_null);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

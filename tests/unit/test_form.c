@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "web/web.h"
+#include "unit.h"
 
 static struct xh_arena *A;
 static struct web_kvlist L;
@@ -299,22 +300,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop > 0)
-		tcase_add_loop_test(tc, t, 0, loop);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("form");
-	SRunner *sr;
-	int failed;
 
 	add(s, "pct_ok", pct_decode_valid_escapes, (int)XH_NELEM(decode_ok));
 	add(s, "pct_bad", pct_decode_rejects_bad_escapes_and_nul, (int)XH_NELEM(decode_bad));
@@ -339,9 +331,5 @@ main(void)
 	add(s, "cookie_empty", cookie_empty_header, 0);
 	add(s, "cookie_count", cookie_count_limit, 0);
 	add(s, "cookie_len", cookie_name_and_value_length_limits, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

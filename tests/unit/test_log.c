@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "unit.h"
 
 static FILE *OUT; /* where the logger writes during a test */
 static char LINE[16384];
@@ -299,22 +300,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop_end)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop_end > 0)
-		tcase_add_loop_test(tc, t, 0, loop_end);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop_end, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("log");
-	SRunner *sr;
-	int failed;
 
 	add(s, "format", line_has_logfmt_fields_in_order, 0);
 	add(s, "format_fn", format_matches_what_log_writes, 0);
@@ -332,9 +324,5 @@ main(void)
 	add(s, "truncate_escape", truncation_keeps_escapes_whole, 0);
 	add(s, "level_parse", level_parse, 0);
 	add(s, "one_write", each_event_is_one_write, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

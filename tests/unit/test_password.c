@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "password.h"
+#include "unit.h"
 
 #define PREFIX "$argon2id$v=19$m=19456,t=2,p=1$"
 
@@ -111,8 +112,6 @@ main(void)
 {
 	Suite *s = suite_create("password");
 	TCase *tc = tcase_create("password");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, generate_has_length_and_alphabet);
@@ -125,9 +124,5 @@ main(void)
 	tcase_add_test(tc, hash_rejects_bad_input);
 	tcase_add_test(tc, verify_rejects_garbage_and_other_variants);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -12,6 +12,7 @@
 #include "config.h" /* autoconf: PACKAGE_VERSION */
 #include "log.h"
 #include "web/web.h"
+#include "unit.h"
 
 #define CAP 100
 
@@ -369,22 +370,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop > 0)
-		tcase_add_loop_test(tc, t, 0, loop);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("request");
-	SRunner *sr;
-	int failed;
 
 	add(s, "parse", parses_method_path_query_and_headers, 0);
 	add(s, "ids", request_ids_differ, 0);
@@ -407,9 +399,5 @@ main(void)
 	add(s, "serve_503", serve_healthz_without_database_is_503, 0);
 	add(s, "serve_head", serve_head_home_has_headers_only, 0);
 	add(s, "serve_home", serve_home_reports_database_down, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

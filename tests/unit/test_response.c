@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "web/web.h"
+#include "unit.h"
 
 static struct xh_arena *A;
 static struct web_req REQ;
@@ -310,22 +311,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop > 0)
-		tcase_add_loop_test(tc, t, 0, loop);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("response");
-	SRunner *sr;
-	int failed;
 
 	add(s, "accept", accept_preference, (int)XH_NELEM(accepts));
 	add(s, "json_page", json_error_page_shape, 0);
@@ -344,9 +336,5 @@ main(void)
 	add(s, "serialize", serialize_status_headers_body, 0);
 	add(s, "serialize_head", serialize_head_has_no_body, 0);
 	add(s, "status_text", status_text, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

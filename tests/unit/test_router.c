@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "web/web.h"
+#include "unit.h"
 
 static struct xh_arena *A;
 static struct web_req REQ;
@@ -333,22 +334,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	if (loop > 0)
-		tcase_add_loop_test(tc, t, 0, loop);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop, setup, teardown);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("router");
-	SRunner *sr;
-	int failed;
 
 	add(s, "literal", literal_path_matches_its_route, 0);
 	add(s, "root", root_matches_only_root, 0);
@@ -371,9 +363,5 @@ main(void)
 	add(s, "500_replaced", handler_500_body_is_replaced, 0);
 	add(s, "bad_status", invalid_handler_status_is_500, 0);
 	add(s, "parse_error", parse_error_answers_before_routing, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }
