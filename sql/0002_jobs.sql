@@ -155,10 +155,16 @@ $$;
 -- concurrent the wait is until the earliest lease expires, an upper
 -- bound). Rows are locked in scope order for this statement only, and
 -- the clock is read after the locks are held.
+--
+-- Lock order: every function takes rate_limit rows first, in scope order,
+-- and rate_slot rows last, and rl_acquire never waits on a slot row (it only
+-- inserts slots that do not exist yet and skips locked ones), so the gate
+-- cannot deadlock with rl_done. `at` is the admission time recorded in the
+-- sliding-window logs; pass it back to rl_done.
 CREATE FUNCTION rl_acquire(scopes text[], algos text[], maxes int[], windows_ms int[],
 	bursts int[], day_maxes int[], day_ms bigint, slot_scope text, slots int,
 	lease_ms int, holder text, OUT ok boolean, OUT wait_ms int, OUT slot int,
-	OUT reason text)
+	OUT reason text, OUT at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
 	r rate_limit;
@@ -186,6 +192,7 @@ BEGIN
 	END IF;
 	IF slot_scope IS NOT NULL THEN
 		INSERT INTO rate_slot (scope, slot) SELECT slot_scope, g FROM generate_series(1, slots) g
+			WHERE NOT EXISTS (SELECT 1 FROM rate_slot f WHERE f.scope = slot_scope AND f.slot = g)
 			ON CONFLICT DO NOTHING;
 		UPDATE rate_slot s SET holder = rl_acquire.holder,
 			lease_until = t + make_interval(secs => lease_ms / 1000.0)
@@ -219,38 +226,52 @@ BEGIN
 		WHERE scope = scopes[i];
 	END LOOP;
 	ok := true;
+	at := t;
 END
 $$;
 
--- After a call: frees the call's slot (only if it still holds it), and
--- corrects one scope (fb_scope) from the response. retry_after_ms > 0 (a 429) blocks
--- block_scope until then, for every worker. When the vendor reports
--- fewer calls left in the window than the local log (window_left, out of
--- max), the log is padded with "now" so both agree; day_left sets the day
--- counter to day_max - day_left.
-CREATE FUNCTION rl_done(slot_scope text, slot int, holder text, fb_scope text, max int,
-	window_ms int, window_left int, day_max int, day_ms bigint, day_left int,
-	block_scope text, retry_after_ms int, why text) RETURNS void
+-- After a call, successful or not: frees the call's slot (only if it still
+-- holds it) after locking the scope rows in scope order, as rl_acquire does;
+-- corrects one scope (fb_scope) from the response headers; a 429
+-- (retry_after_ms > 0) blocks block_scope until then for every worker. When
+-- admitted is given, fb_scope's log entry made at admission moves to now:
+-- the call reached the vendor some time after admission, so the next call
+-- that needs that entry to leave the window waits a full window after the
+-- vendor saw this one, however late it arrived.
+CREATE FUNCTION rl_done(slot_scope text, slot int, holder text, fb_scope text,
+	max int, window_ms int, window_left int, day_max int, day_ms bigint, day_left int,
+	block_scope text, retry_after_ms int, why text, admitted timestamptz) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-	t timestamptz := clock_timestamp();
+	t timestamptz;
 	used int;
+	pos int;
+	blocking boolean := block_scope IS NOT NULL AND retry_after_ms > 0;
 BEGIN
-	IF slot_scope IS NOT NULL THEN
-		UPDATE rate_slot s SET lease_until = '-infinity', holder = NULL
-		WHERE s.scope = slot_scope AND s.slot = rl_done.slot AND s.holder = rl_done.holder;
+	IF blocking THEN
+		INSERT INTO rate_limit (scope) VALUES (block_scope) ON CONFLICT DO NOTHING;
 	END IF;
-	IF block_scope IS NOT NULL AND retry_after_ms > 0 THEN
-		INSERT INTO rate_limit AS r (scope, blocked_until, block_reason, updated_at)
-		VALUES (block_scope, t + make_interval(secs => retry_after_ms / 1000.0), why, t)
-		ON CONFLICT (scope) DO UPDATE SET
-			blocked_until = greatest(r.blocked_until, EXCLUDED.blocked_until),
-			block_reason = EXCLUDED.block_reason, updated_at = t;
+	PERFORM 1 FROM rate_limit r
+	WHERE r.scope IN (fb_scope, CASE WHEN blocking THEN block_scope END)
+	ORDER BY r.scope FOR UPDATE;
+	t := clock_timestamp();
+	IF fb_scope IS NOT NULL AND admitted IS NOT NULL THEN
+		SELECT array_position(r.hits, admitted) INTO pos FROM rate_limit r
+		WHERE r.scope = fb_scope;
+		IF pos IS NOT NULL THEN
+			UPDATE rate_limit r SET hits = ARRAY(SELECT h FROM unnest(r.hits[:pos - 1]
+				|| r.hits[pos + 1:] || t) h ORDER BY h)
+			WHERE r.scope = fb_scope;
+		END IF;
 	END IF;
-	IF fb_scope IS NULL THEN
-		RETURN;
+	IF blocking THEN
+		UPDATE rate_limit r SET
+			blocked_until = greatest(r.blocked_until,
+			                         t + make_interval(secs => retry_after_ms / 1000.0)),
+			block_reason = why, updated_at = t
+		WHERE r.scope = block_scope;
 	END IF;
-	IF window_left IS NOT NULL AND max > 0 THEN
+	IF fb_scope IS NOT NULL AND window_left IS NOT NULL AND max > 0 THEN
 		SELECT count(*) INTO used FROM rate_limit r, unnest(r.hits) h
 		WHERE r.scope = fb_scope AND h > t - make_interval(secs => window_ms / 1000.0);
 		IF max - window_left > used THEN
@@ -260,13 +281,17 @@ BEGIN
 			WHERE r.scope = fb_scope;
 		END IF;
 	END IF;
-	IF day_left IS NOT NULL AND day_max > 0 THEN
+	IF fb_scope IS NOT NULL AND day_left IS NOT NULL AND day_max > 0 THEN
 		UPDATE rate_limit r SET day_used = greatest(0, day_max - day_left),
 			day_start = CASE WHEN r.day_start IS NULL
 			            OR r.day_start + make_interval(secs => day_ms / 1000.0) <= t
 			            THEN t ELSE r.day_start END,
 			updated_at = t
 		WHERE r.scope = fb_scope;
+	END IF;
+	IF slot_scope IS NOT NULL THEN
+		UPDATE rate_slot s SET lease_until = '-infinity', holder = NULL
+		WHERE s.scope = slot_scope AND s.slot = rl_done.slot AND s.holder = rl_done.holder;
 	END IF;
 END
 $$;
