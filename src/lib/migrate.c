@@ -248,7 +248,7 @@ apply_all(struct mig_run *r, const struct mig_file *files, size_t n, int *applie
 {
 	PGresult *rows = NULL;
 	enum xh_err err;
-	int newest = 0, row, todo;
+	int newest = 0, row, pending;
 
 	err = xh_db_exec(r->db, &migrate_sql[MIG_LIST], NULL, &rows);
 	if (err) {
@@ -266,10 +266,10 @@ apply_all(struct mig_run *r, const struct mig_file *files, size_t n, int *applie
 			break;
 		sum = checksum(r->a, text, len);
 		row = find_row(rows, files[i].version);
-		todo = check_one(r, rows, row, &files[i], sum, newest);
-		if (todo < 0)
+		pending = check_one(r, rows, row, &files[i], sum, newest);
+		if (pending < 0)
 			err = XH_ERR_CONFIG;
-		else if (todo > 0 && (err = apply_one(r, &files[i], text, sum)) == XH_OK)
+		else if (pending > 0 && (err = apply_one(r, &files[i], text, sum)) == XH_OK)
 			(*applied)++;
 	}
 	PQclear(rows);
