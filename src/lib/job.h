@@ -139,6 +139,16 @@ enum xh_err job_prune(struct xh_db *db, long long keep_ms, long long *n);
  */
 enum xh_err job_schedule_tick(struct xh_db *db, const char *key, long long every_ms,
                               const struct job_new *jn, int *fired);
+/*
+ * Recurring schedule per link: every link whose status is 'active' or
+ * 'setup' and that has an oauth credential of `vendor` gets the schedule
+ * "<key>:<link id>" (first run: now), which fires like job_schedule_tick:
+ * jn is enqueued for that link with the schedule's key as unique key, and
+ * several workers never double a run. The schedule rows go with their
+ * link. *fired (may be NULL) counts the jobs this call enqueued.
+ */
+enum xh_err job_schedule_tick_links(struct xh_db *db, const char *key, const char *vendor,
+                                    long long every_ms, const struct job_new *jn, int *fired);
 
 /*
  * An integer from the job's JSON args: def when absent; XH_ERR_INVAL when

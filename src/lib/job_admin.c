@@ -14,8 +14,15 @@ enum admin_sql {
 	AQ_PRUNE,     /* AQ_PRUNE */
 	AQ_SCHED_ADD, /* AQ_SCHED_ADD */
 	AQ_SCHED_RUN, /* AQ_SCHED_RUN */
+	AQ_LINKS_ADD, /* AQ_LINKS_ADD */
+	AQ_LINKS_RUN, /* AQ_LINKS_RUN */
 	AQ__MAX
 };
+
+/* Links that get per-link schedules: in use, with a credential of vendor $2. */
+#define AQ_LINK_ELIGIBLE                                                                           \
+	"l.status IN ('active', 'setup') AND EXISTS (SELECT 1 FROM credential c"                   \
+	" WHERE c.link_id = l.id AND c.vendor = $2 AND c.purpose = 'oauth')"
 
 static const struct xh_sql admin_sql[AQ__MAX] = {
     /* AQ_CANCEL */
@@ -50,6 +57,25 @@ static const struct xh_sql admin_sql[AQ__MAX] = {
      " ins AS (INSERT INTO job (kind, link_id, args, priority, max_attempts, unique_key)"
      "  SELECT $3, nullif($4::bigint, 0), coalesce($5::jsonb, '{}'), $6::smallint,"
      "   $7::int, key FROM due"
+     "  ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
+     "  DO NOTHING RETURNING id)"
+     " SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM ins),"
+     " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN " JQ_NOTIFY "::text END",
+     7},
+    /* AQ_LINKS_ADD: $1 key prefix, $2 vendor */
+    {"job_sched_links_add",
+     "INSERT INTO job_schedule (key, next_run_at, link_id)"
+     " SELECT $1::text || ':' || l.id, now(), l.id FROM link l WHERE " AQ_LINK_ELIGIBLE
+     " AND NOT EXISTS (SELECT 1 FROM job_schedule s WHERE s.key = $1::text || ':' || l.id)"
+     " ON CONFLICT DO NOTHING",
+     2},
+    /* AQ_LINKS_RUN: as AQ_SCHED_RUN for every eligible link's due schedule */
+    {"job_sched_links_run",
+     "WITH due AS (UPDATE job_schedule s SET next_run_at = now() + $3::bigint * interval '1 ms',"
+     "  last_run_at = now() FROM link l WHERE s.link_id = l.id AND s.key = $1::text || ':' || l.id"
+     "  AND s.next_run_at <= now() AND " AQ_LINK_ELIGIBLE " RETURNING s.key, s.link_id),"
+     " ins AS (INSERT INTO job (kind, link_id, args, priority, max_attempts, unique_key)"
+     "  SELECT $4, link_id, coalesce($5::jsonb, '{}'), $6::smallint, $7::int, key FROM due"
      "  ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
      "  DO NOTHING RETURNING id)"
      " SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM ins),"
@@ -137,6 +163,33 @@ job_schedule_tick(struct xh_db *db, const char *key, long long every_ms, const s
 		return job_db_failure(db, err);
 	if (fired != NULL)
 		*fired = job_col_ll(res, 0, 1) > 0;
+	PQclear(res);
+	return XH_OK;
+}
+
+enum xh_err
+job_schedule_tick_links(struct xh_db *db, const char *key, const char *vendor, long long every_ms,
+                        const struct job_new *jn, int *fired)
+{
+	char every[24], prio[16], maxa[16];
+	PGresult *res = NULL;
+	enum xh_err err;
+
+	if (fired != NULL)
+		*fired = 0;
+	err = xh_db_execv(db, &admin_sql[AQ_LINKS_ADD], NULL, key, vendor);
+	if (err)
+		return job_db_failure(db, err);
+	snprintf(every, sizeof(every), "%lld", every_ms);
+	snprintf(prio, sizeof(prio), "%d", jn->priority);
+	snprintf(maxa, sizeof(maxa), "%d",
+	         jn->max_attempts > 0 ? jn->max_attempts : JOB_DEFAULT_ATTEMPTS);
+	err = xh_db_execv(db, &admin_sql[AQ_LINKS_RUN], &res, key, vendor, every, jn->kind,
+	                  jn->args, prio, maxa);
+	if (err)
+		return job_db_failure(db, err);
+	if (fired != NULL)
+		*fired = (int)job_col_ll(res, 0, 1);
 	PQclear(res);
 	return XH_OK;
 }

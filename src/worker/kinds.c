@@ -9,38 +9,46 @@
 #include "hubspot/ping.h"
 #include "worker.h"
 #include "xero/ping.h"
+#include "xero/token.h"
 
 enum worker_kind {
 	WK_XERO_PING,       /* WK_XERO_PING */
 	WK_HUBSPOT_PING,    /* WK_HUBSPOT_PING */
 	WK_AUDIT_RETENTION, /* WK_AUDIT_RETENTION */
 	WK_JOB_PRUNE,       /* WK_JOB_PRUNE */
+	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
 	WK__MAX
 };
 
 /* name, handler, timeout_s, max_attempts, retry policy */
 static const struct job_kind kind_table[WK__MAX] = {
-    {"xero.ping", xero_ping, 60, 5, RETRY_FAST},                        /* WK_XERO_PING */
-    {"hubspot.ping", hubspot_ping, 60, 5, RETRY_FAST},                  /* WK_HUBSPOT_PING */
-    {"audit.retention", worker_audit_retention, 600, 3, RETRY_DEFAULT}, /* WK_AUDIT_RETENTION */
-    {"job.prune", worker_job_prune, 600, 3, RETRY_DEFAULT},             /* WK_JOB_PRUNE */
+    {"xero.ping", xero_ping, 60, 5, RETRY_FAST},                           /* WK_XERO_PING */
+    {"hubspot.ping", hubspot_ping, 60, 5, RETRY_FAST},                     /* WK_HUBSPOT_PING */
+    {"audit.retention", worker_audit_retention, 600, 3, RETRY_DEFAULT},    /* WK_AUDIT_RETENTION */
+    {"job.prune", worker_job_prune, 600, 3, RETRY_DEFAULT},                /* WK_JOB_PRUNE */
+    {"xero.token_keepalive", xero_token_keepalive, 120, 5, RETRY_DEFAULT}, /* WK_XERO_KEEPALIVE */
 };
 
 enum worker_schedule {
 	WS_AUDIT_RETENTION, /* WS_AUDIT_RETENTION */
 	WS_JOB_PRUNE,       /* WS_JOB_PRUNE */
+	WS_XERO_KEEPALIVE,  /* WS_XERO_KEEPALIVE */
 	WS__MAX
 };
 
 /*
- * key (= the job's unique key), kind, period, args. The per-link
- * reconciling poll and the token keep-alive join this table with their
- * handlers (pull and OAuth issues).
+ * key (= the job's unique key; per link "<key>:<link id>"), kind, period,
+ * args, and the vendor whose links each get one (NULL: app-wide). The
+ * per-link reconciling poll joins this table, one line with
+ * link_vendor "xero", together with its handler (the pull issue).
  */
 static const struct job_schedule schedule_table[WS__MAX] = {
-    {"schedule:audit.retention", "audit.retention", 6 * 3600 * 1000LL,
-     "{\"keep_days\": 90}"}, /* WS_AUDIT_RETENTION */
-    {"schedule:job.prune", "job.prune", 3600 * 1000LL, "{\"keep_days\": 7}"}, /* WS_JOB_PRUNE */
+    {"schedule:audit.retention", "audit.retention", 6 * 3600 * 1000LL, "{\"keep_days\": 90}",
+     NULL}, /* WS_AUDIT_RETENTION */
+    {"schedule:job.prune", "job.prune", 3600 * 1000LL, "{\"keep_days\": 7}",
+     NULL}, /* WS_JOB_PRUNE */
+    {"schedule:xero.token_keepalive", "xero.token_keepalive", 12 * 3600 * 1000LL,
+     "{\"max_age_s\": 604800}", "xero"}, /* WS_XERO_KEEPALIVE */
 };
 
 const struct job_kind *
@@ -99,15 +107,18 @@ worker_kind_find(const struct worker *w, const char *name)
 }
 
 void
-worker_schedules_init(struct worker *w, long long test_schedule_ms)
+worker_schedules_init(struct worker *w, long long test_schedule_ms, long long link_schedule_ms)
 {
 	struct job_schedule *s = xh_xcalloc(WS__MAX + 1, sizeof(*s));
 	int n = WS__MAX;
 
 	memcpy(s, schedule_table, sizeof(schedule_table));
+	for (int i = 0; i < n && link_schedule_ms > 0; i++)
+		if (s[i].link_vendor != NULL)
+			s[i].every_ms = link_schedule_ms;
 	if (test_schedule_ms > 0 && worker_kind_find(w, "test.noop") != NULL)
 		s[n++] = (struct job_schedule){"schedule:test.noop", "test.noop", test_schedule_ms,
-		                               "{}"};
+		                               "{}", NULL};
 	w->schedules = s;
 	w->nschedules = n;
 }

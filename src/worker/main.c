@@ -7,6 +7,8 @@
  * Environment (tests and benchmarks only):
  *   XHSYNC_WORKER_TEST_KINDS=1         also run the test.* job kinds
  *   XHSYNC_WORKER_TEST_SCHEDULE_MS=N   schedule test.noop every N ms
+ *   XHSYNC_WORKER_TEST_LINK_SCHEDULE_MS=N  run the per-link schedules
+ *                                      (token keep-alive) every N ms
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -117,7 +119,8 @@ worker_init(struct worker *w, const struct xh_config *cfg)
 	pthread_cond_init(&w->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	worker_kinds_init(w, test_kinds);
-	worker_schedules_init(w, test_kinds ? env_ll("XHSYNC_WORKER_TEST_SCHEDULE_MS", 0) : 0);
+	worker_schedules_init(w, test_kinds ? env_ll("XHSYNC_WORKER_TEST_SCHEDULE_MS", 0) : 0,
+	                      test_kinds ? env_ll("XHSYNC_WORKER_TEST_LINK_SCHEDULE_MS", 0) : 0);
 	if (cfg->worker.rescue_after_s <= cfg->worker.heartbeat_s)
 		xh_log(XH_LOG_WARN, "worker.config", "msg",
 		       "rescue_after_s should be well above heartbeat_s", NULL);

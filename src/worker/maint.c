@@ -50,16 +50,27 @@ rescue(struct worker *w)
 	}
 }
 
+/* Fires one schedule if due: app-wide, or for each of its vendor's links. */
+static enum xh_err
+schedule_one(const struct job_schedule *s, int *fired)
+{
+	struct job_new jn = {.kind = s->kind, .args = s->args};
+
+	if (s->link_vendor != NULL)
+		return job_schedule_tick_links(maint_db, s->key, s->link_vendor, s->every_ms, &jn,
+		                               fired);
+	return job_schedule_tick(maint_db, s->key, s->every_ms, &jn, fired);
+}
+
 /* Enqueues each recurring job that is due (unique keys prevent doubles). */
 static void
 schedule(struct worker *w)
 {
 	for (int i = 0; i < w->nschedules; i++) {
 		const struct job_schedule *s = &w->schedules[i];
-		struct job_new jn = {.kind = s->kind, .args = s->args};
 		int fired = 0;
 
-		if (job_schedule_tick(maint_db, s->key, s->every_ms, &jn, &fired) != XH_OK) {
+		if (schedule_one(s, &fired) != XH_OK) {
 			xh_log(XH_LOG_WARN, "job.schedule_failed", "key", s->key, "error",
 			       xh_db_error(maint_db), NULL);
 			return;

@@ -29,12 +29,18 @@ struct job_kind {
 	enum retry_policy retry; /* backoff between attempts */
 };
 
-/* A recurring schedule: one unique job per key, every every_ms. */
+/*
+ * A recurring schedule: one unique job per key, every every_ms. With
+ * link_vendor set, one per link instead: every link in use that has a
+ * credential of that vendor gets its own schedule "<key>:<link id>"
+ * (job_schedule_tick_links).
+ */
 struct job_schedule {
 	const char *key; /* also the job's unique key */
 	const char *kind;
 	long long every_ms;
-	const char *args; /* JSON object */
+	const char *args;        /* JSON object */
+	const char *link_vendor; /* NULL: one app-wide job; "xero": one per Xero link */
 };
 
 /* State shared by every thread of the process. */
@@ -70,9 +76,12 @@ const struct job_kind *worker_kind_table(int *n);
 const struct job_kind *worker_test_kind_table(int *n);
 /*
  * The recurring schedules (kinds.c); test_schedule_ms > 0 adds a test.noop
- * schedule with that period (test kinds only). Free with free(w->schedules).
+ * schedule with that period (test kinds only); link_schedule_ms > 0
+ * replaces the period of every per-link schedule (tests). Free with
+ * free(w->schedules).
  */
-void worker_schedules_init(struct worker *w, long long test_schedule_ms);
+void worker_schedules_init(struct worker *w, long long test_schedule_ms,
+                           long long link_schedule_ms);
 
 /* pool.c: starts the job threads; they run until w->stopping. */
 int worker_pool_start(struct worker *w);

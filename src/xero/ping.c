@@ -1,17 +1,17 @@
 /*
  * ping.c: xero.ping, the diagnostic job: GET /api.xro/2.0/Organisation for
- * the link's tenant with the link's stored access token, through the
- * rate-limit gate. Success means the credential, the tenant and the API
- * all work.
+ * the link's tenant with the link's access token (refreshed first when it
+ * is about to expire, xero/token.h), through the rate-limit gate. Success
+ * means the credential, the tenant and the API all work.
  */
 #include <json-c/json.h>
 #include <string.h>
 
-#include "cred.h"
 #include "http.h"
 #include "lib/config.h"
 #include "log.h"
 #include "xero/ping.h"
+#include "xero/token.h"
 
 /* 1 if body is {"Organisations": [ {...}, ... ]} with at least one. */
 static int
@@ -29,7 +29,7 @@ has_organisation(const struct xh_http_resp *r)
 enum xh_err
 xero_ping(struct job_ctx *ctx)
 {
-	struct xh_cred c;
+	char *token = NULL, *tenant = NULL;
 	struct xh_http_resp resp;
 	struct xh_rl_target target = {XH_RL_XERO, NULL, 0};
 	struct xh_http_req req = {.method = "GET", .max_wait_ms = -1};
@@ -38,19 +38,16 @@ xero_ping(struct job_ctx *ctx)
 
 	if (ctx->job->link_id == 0)
 		return job_error(ctx, XH_ERR_INVAL, "xero.ping needs a link");
-	err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, ctx->job->link_id, "xero", XH_CRED_OAUTH,
-	                   &c);
+	err = xero_access_token(ctx, ctx->job->link_id, &token, &tenant);
 	if (err)
-		return job_error(ctx, err == XH_ERR_DB ? err : XH_ERR_PERMANENT,
-		                 "Xero credential: %s", xh_strerror(err));
-	if (c.access_token == NULL || c.tenant_id == NULL)
-		return job_error(ctx, XH_ERR_PERMANENT,
-		                 "Xero credential lacks access_token or tenant_id");
-	headers[0] = xh_printf(ctx->arena, "Authorization: Bearer %s", c.access_token);
-	headers[1] = xh_printf(ctx->arena, "xero-tenant-id: %s", c.tenant_id);
+		return err;
+	if (tenant == NULL)
+		return job_error(ctx, XH_ERR_PERMANENT, "Xero credential lacks tenant_id");
+	headers[0] = xh_printf(ctx->arena, "Authorization: Bearer %s", token);
+	headers[1] = xh_printf(ctx->arena, "xero-tenant-id: %s", tenant);
 	headers[2] = "Accept: application/json";
 	headers[3] = NULL;
-	target.account = c.tenant_id;
+	target.account = tenant;
 	req.url = xh_printf(ctx->arena, "%s/api.xro/2.0/Organisation", ctx->cfg->xero.api_url);
 	req.headers = headers;
 	req.rl = &target;
@@ -59,6 +56,6 @@ xero_ping(struct job_ctx *ctx)
 		return err;
 	if (!has_organisation(&resp))
 		return job_error(ctx, XH_ERR_PERMANENT, "Xero Organisation: unexpected body");
-	xh_log(XH_LOG_INFO, "xero.ping", "tenant", c.tenant_id, NULL);
+	xh_log(XH_LOG_INFO, "xero.ping", "tenant", tenant, NULL);
 	return XH_OK;
 }
