@@ -155,3 +155,39 @@ def test_healthz_503_within_2s_when_postgres_hangs_then_recovers(base_url, run_d
                               for _ in range(len(children) + 1)), timeout=15)
     assert ok
     assert web_children(run_dir) == (sup, children)
+
+
+def test_sighup_reloads_config_and_replaces_children(base_url, run_dir, config_path):
+    sup, before = web_children(run_dir)
+    original = open(config_path).read()
+    try:
+        with open(config_path, "w") as f:
+            f.write(re.sub(r"(?m)^processes = \d+$", "processes = 2", original))
+        os.kill(sup, signal.SIGHUP)
+        assert wait_for(lambda: len(web_children(run_dir)[1]) == 2, timeout=10)
+        assert request(base_url + "/healthz").status == 200
+        # An invalid file is logged and ignored: the running config stays.
+        with open(config_path, "w") as f:
+            f.write(original.replace("[web]", "[web]\nno_such_key = 1"))
+        os.kill(sup, signal.SIGHUP)
+        time.sleep(1.0)
+        assert len(web_children(run_dir)[1]) == 2
+        assert request(base_url + "/healthz").status == 200
+    finally:
+        with open(config_path, "w") as f:
+            f.write(original)
+        os.kill(sup, signal.SIGHUP)
+    assert wait_for(lambda: len(web_children(run_dir)[1]) == len(before), timeout=10)
+    assert web_children(run_dir)[0] == sup
+
+
+def test_sigterm_stops_web_cleanly_and_removes_socket(build_dir, config_path, tmp_path):
+    sock = str(tmp_path / "web.sock")
+    env = dict(os.environ, XHSYNC_WEB_SOCKET=sock, XHSYNC_WEB_PROCESSES="2")
+    p = subprocess.Popen([os.path.join(build_dir, "xhsync-web"), "-c", config_path], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert wait_for(lambda: os.path.exists(sock), timeout=10), "socket never appeared"
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=20)
+    assert p.returncode == 0, out
+    assert not os.path.exists(sock)
