@@ -142,7 +142,9 @@ enum xh_err job_schedule_tick(struct xh_db *db, const char *key, long long every
 /*
  * Recurring schedule per link: every link whose status is 'active' or
  * 'setup' and that has an oauth credential of `vendor` gets the schedule
- * "<key>:<link id>" (first run: now), which fires like job_schedule_tick:
+ * "<key>:<link id>", which fires like job_schedule_tick (its first run is
+ * half to one period after the link became eligible, at random, so links
+ * added together do not all run at once, now or later):
  * jn is enqueued for that link with the schedule's key as unique key, and
  * several workers never double a run. The schedule rows go with their
  * link. *fired (may be NULL) counts the jobs this call enqueued.

@@ -62,13 +62,15 @@ static const struct xh_sql admin_sql[AQ__MAX] = {
      " SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM ins),"
      " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN " JQ_NOTIFY "::text END",
      7},
-    /* AQ_LINKS_ADD: $1 key prefix, $2 vendor */
+    /* AQ_LINKS_ADD: $1 key prefix, $2 vendor, $3 period (ms) */
     {"job_sched_links_add",
      "INSERT INTO job_schedule (key, next_run_at, link_id)"
-     " SELECT $1::text || ':' || l.id, now(), l.id FROM link l WHERE " AQ_LINK_ELIGIBLE
+     " SELECT $1::text || ':' || l.id,"
+     "  now() + $3::bigint * (0.5 + random() / 2) * interval '1 ms', l.id"
+     " FROM link l WHERE " AQ_LINK_ELIGIBLE
      " AND NOT EXISTS (SELECT 1 FROM job_schedule s WHERE s.key = $1::text || ':' || l.id)"
      " ON CONFLICT DO NOTHING",
-     2},
+     3},
     /* AQ_LINKS_RUN: as AQ_SCHED_RUN for every eligible link's due schedule */
     {"job_sched_links_run",
      "WITH due AS (UPDATE job_schedule s SET next_run_at = now() + $3::bigint * interval '1 ms',"
@@ -177,10 +179,10 @@ job_schedule_tick_links(struct xh_db *db, const char *key, const char *vendor, l
 
 	if (fired != NULL)
 		*fired = 0;
-	err = xh_db_execv(db, &admin_sql[AQ_LINKS_ADD], NULL, key, vendor);
+	snprintf(every, sizeof(every), "%lld", every_ms);
+	err = xh_db_execv(db, &admin_sql[AQ_LINKS_ADD], NULL, key, vendor, every);
 	if (err)
 		return job_db_failure(db, err);
-	snprintf(every, sizeof(every), "%lld", every_ms);
 	snprintf(prio, sizeof(prio), "%d", jn->priority);
 	snprintf(maxa, sizeof(maxa), "%d",
 	         jn->max_attempts > 0 ? jn->max_attempts : JOB_DEFAULT_ATTEMPTS);

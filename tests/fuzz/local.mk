@@ -32,3 +32,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_vendor_headers
 tests_fuzz_fuzz_vendor_headers_SOURCES = tests/fuzz/fuzz_vendor_headers.c
 tests_fuzz_fuzz_vendor_headers_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_vendor_headers_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_xero_token
+tests_fuzz_fuzz_xero_token_SOURCES = tests/fuzz/fuzz_xero_token.c src/xero/token_wire.c
+tests_fuzz_fuzz_xero_token_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_xero_token_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -64,3 +64,8 @@ tests_unit_test_job_http_SOURCES = tests/unit/test_job_http.c
 tests_unit_test_job_http_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_job_http_LDADD = $(UNIT_LIBS)
 EXTRA_DIST += tests/unit/unit.h
+
+UNIT_TESTS += tests/unit/test_xero_token
+tests_unit_test_xero_token_SOURCES = tests/unit/test_xero_token.c src/xero/token_wire.c
+tests_unit_test_xero_token_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_xero_token_LDADD = $(UNIT_LIBS)
