@@ -289,7 +289,8 @@ refused(struct tok_req *t, const struct xh_http_resp *r, const struct xero_token
 		if (ctx->snooze_ms <= 0)
 			ctx->snooze_ms = REFRESH_SNOOZE_MS;
 	}
-	return job_error(ctx, err, "Xero token endpoint answered %d %s", r->status, code);
+	return job_error(ctx, err, "Xero token endpoint answered %d%s%s", r->status,
+	                 code[0] != '\0' ? " " : "", code);
 }
 
 /* Calls the token endpoint with the stored refresh token (the lease is ours). */

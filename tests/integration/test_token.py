@@ -26,15 +26,22 @@ SIM_SCALE = 0.001  # the 30-minute refresh grace lasts 1.8 s
 
 class SlowTokenEndpoint:
     """A loopback proxy in front of the simulator's token endpoint that
-    answers after `delay` seconds, so that refreshes overlap."""
+    answers after `delay` seconds, so that refreshes overlap, and answers
+    the first `fail_first` requests itself with 503."""
 
-    def __init__(self, target, delay):
+    def __init__(self, target, delay, fail_first=0):
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 time.sleep(proxy.delay)
+                if proxy.failures < proxy.fail_first:
+                    proxy.failures += 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 req = urllib.request.Request(target + self.path, data=body, method="POST", headers={
                     k: v for k, v in self.headers.items()
                     if k.lower() in ("authorization", "content-type", "accept")})
@@ -53,6 +60,8 @@ class SlowTokenEndpoint:
                 pass
 
         self.delay = delay
+        self.fail_first = fail_first
+        self.failures = 0
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -73,13 +82,14 @@ class Link:
 class TokenSetup:
     """A private database, a Xero simulator knowing our client, a config for workers."""
 
-    def __init__(self, tmp_path, token_delay=None, level="info", worker=None):
+    def __init__(self, tmp_path, token_delay=None, level="info", worker=None, fail_first=0):
         self.inst = JobsInstance(tmp_path)
         self.client_id = "xhsync-test-" + secrets.token_hex(4)
         self.client_secret = secrets.token_hex(24)
         self.xero = self.inst.sim("xero_sim.py", "--time-scale", str(SIM_SCALE), "--client-id",
                                   self.client_id, "--client-secret", self.client_secret)
-        self.proxy = SlowTokenEndpoint(self.xero.url, token_delay) if token_delay else None
+        self.proxy = (SlowTokenEndpoint(self.xero.url, token_delay, fail_first)
+                      if token_delay is not None else None)
         self.config = self.inst.write_config("token.conf", {
             "worker": dict(FAST_WORKER, **(worker or {})),
             "log": {"level": level},
@@ -251,6 +261,25 @@ def test_concurrent_refreshes_make_one_token_call_and_all_get_the_new_token(tmp_
         assert new != "Bearer " + link.access
         assert s.inst.one("SELECT version FROM credential WHERE link_id = %s", (link.id,)) == 2
         s.assert_no_secret_in_logs()
+    finally:
+        s.close()
+
+
+def test_a_failed_refresh_gives_the_lease_back_and_is_retried(tmp_path):
+    s = TokenSetup(tmp_path, token_delay=0, fail_first=1)
+    try:
+        link = s.link(expires_in=-10)
+        s.enqueue("xero.ping", link)
+        w = s.inst.worker(s.config)
+        assert wait_for(s.finished("xero.ping", 1), timeout=20)
+        assert w.stop() == 0
+        ((_, state, attempts, _, _, _),) = s.jobs("xero.ping")
+        assert (state, attempts) == ("completed", 2)
+        assert s.proxy.failures == 1
+        (call,) = s.token_calls()  # the one that reached the simulator
+        assert call["status"] == 200 and form_refresh_token(call) == link.refresh
+        assert "Xero token endpoint answered 503" in w.output()
+        assert s.inst.q("SELECT version, refresh_holder FROM credential") == [(2, None)]
     finally:
         s.close()
 
