@@ -10,6 +10,7 @@
 
 #include "job.h"
 #include "retry.h"
+#include "unit.h"
 
 static const struct {
 	int attempt;
@@ -257,21 +258,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop_end)
 {
-	TCase *tc = tcase_create(name);
-
-	if (loop_end > 0)
-		tcase_add_loop_test(tc, t, 0, loop_end);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop_end, NULL, NULL);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("job");
-	SRunner *sr;
-	int failed;
 
 	add(s, "backoff_default", backoff_default_doubles_then_caps,
 	    (int)XH_NELEM(default_schedule));
@@ -291,9 +284,5 @@ main(void)
 	add(s, "state_unknown", state_parse_rejects_unknown, 0);
 	add(s, "args_int", args_int_present_absent_and_bad, 0);
 	add(s, "args_str", args_str_present_absent_and_bad, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

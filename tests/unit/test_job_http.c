@@ -14,6 +14,7 @@
 #include "http.h"
 #include "lib/config.h"
 #include "ratelimit.h"
+#include "unit.h"
 
 static const struct {
 	int status;
@@ -356,21 +357,13 @@ END_TEST
 static void
 add(Suite *s, const char *name, const TTest *t, int loop_end)
 {
-	TCase *tc = tcase_create(name);
-
-	if (loop_end > 0)
-		tcase_add_loop_test(tc, t, 0, loop_end);
-	else
-		tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
+	unit_add(s, name, t, loop_end, NULL, NULL);
 }
 
 int
 main(void)
 {
 	Suite *s = suite_create("job_http");
-	SRunner *sr;
-	int failed;
 
 	add(s, "status", status_classes, (int)XH_NELEM(statuses));
 	add(s, "url", plain_http_only_to_loopback, (int)XH_NELEM(urls));
@@ -385,9 +378,5 @@ main(void)
 	add(s, "parse_garbage", parse_rejects_garbage_numbers, 0);
 	add(s, "retry_after", retry_after_values, (int)XH_NELEM(retry_afters));
 	add(s, "cred", cred_payloads, 0);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }
