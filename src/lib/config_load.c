@@ -30,18 +30,6 @@ struct cfg_parser {
 	size_t errlen;
 };
 
-/* Writes a formatted message into errbuf, if there is one. */
-static void XH_PRINTF(3, 4) cfg_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Removes leading and trailing whitespace in place; returns the start. */
 static char *
 cfg_trim(char *s)
@@ -79,8 +67,8 @@ ini_section(struct cfg_parser *p, char *s)
 	char *name;
 
 	if (n < 2 || s[n - 1] != ']') {
-		cfg_error(p->errbuf, p->errlen, "%s:%d: %.64s: unterminated section header",
-		          p->name, p->lineno, s);
+		xh_errf(p->errbuf, p->errlen, "%s:%d: %.64s: unterminated section header", p->name,
+		        p->lineno, s);
 		return XH_ERR_CONFIG;
 	}
 	s[n - 1] = '\0';
@@ -91,8 +79,7 @@ ini_section(struct cfg_parser *p, char *s)
 			return XH_OK;
 		}
 	}
-	cfg_error(p->errbuf, p->errlen, "%s:%d: [%.64s]: unknown section", p->name, p->lineno,
-	          name);
+	xh_errf(p->errbuf, p->errlen, "%s:%d: [%.64s]: unknown section", p->name, p->lineno, name);
 	return XH_ERR_CONFIG;
 }
 
@@ -126,8 +113,8 @@ ini_pair(struct cfg_parser *p, char *s)
 		s[strcspn(s, " \t")] = '\0';
 	key = cfg_trim(s);
 	if (p->section == NULL) {
-		cfg_error(p->errbuf, p->errlen, "%s:%d: %.64s: key outside of any [section]",
-		          p->name, p->lineno, key);
+		xh_errf(p->errbuf, p->errlen, "%s:%d: %.64s: key outside of any [section]", p->name,
+		        p->lineno, key);
 		return XH_ERR_CONFIG;
 	}
 	if (eq == NULL)
@@ -141,8 +128,8 @@ ini_pair(struct cfg_parser *p, char *s)
 	else if (xh_cfg_set(p->cfg, k, val, why, sizeof(why)) < 0)
 		reason = why;
 	if (reason != NULL) {
-		cfg_error(p->errbuf, p->errlen, "%s:%d: [%s] %.64s: %s", p->name, p->lineno,
-		          p->section, key, reason);
+		xh_errf(p->errbuf, p->errlen, "%s:%d: [%s] %.64s: %s", p->name, p->lineno,
+		        p->section, key, reason);
 		return XH_ERR_CONFIG;
 	}
 	p->seen[idx] = 1;
@@ -176,9 +163,9 @@ ini_parse(struct cfg_parser *p, const char *data, size_t len)
 		n = (size_t)((nl != NULL ? nl : end) - cur);
 		p->lineno++;
 		if (n > CFG_LINE_MAX || memchr(cur, '\0', n) != NULL) {
-			cfg_error(p->errbuf, p->errlen, "%s:%d: %s", p->name, p->lineno,
-			          n > CFG_LINE_MAX ? "line longer than 4096 bytes"
-			                           : "NUL byte in line");
+			xh_errf(p->errbuf, p->errlen, "%s:%d: %s", p->name, p->lineno,
+			        n > CFG_LINE_MAX ? "line longer than 4096 bytes"
+			                         : "NUL byte in line");
 			return XH_ERR_CONFIG;
 		}
 		memcpy(line, cur, n);
@@ -202,8 +189,8 @@ cfg_defaults(struct xh_config *cfg, char *errbuf, size_t errlen)
 	keys = xh_cfg_keys(&n);
 	for (i = 0; i < n; i++) {
 		if (xh_cfg_set(cfg, &keys[i], keys[i].def, why, sizeof(why)) < 0) {
-			cfg_error(errbuf, errlen, "[%s] %s: bad default: %s", keys[i].section,
-			          keys[i].key, why);
+			xh_errf(errbuf, errlen, "[%s] %s: bad default: %s", keys[i].section,
+			        keys[i].key, why);
 			return XH_ERR_CONFIG;
 		}
 	}
@@ -236,7 +223,7 @@ cfg_env(struct xh_config *cfg, char *errbuf, size_t errlen)
 		if ((val = getenv(name)) == NULL)
 			continue;
 		if (xh_cfg_set(cfg, &keys[i], val, why, sizeof(why)) < 0) {
-			cfg_error(errbuf, errlen, "%s: %s", name, why);
+			xh_errf(errbuf, errlen, "%s: %s", name, why);
 			return XH_ERR_CONFIG;
 		}
 	}
@@ -253,19 +240,19 @@ cfg_read_file(const char *path, struct xh_buf *b, char *errbuf, size_t errlen)
 	size_t n;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		cfg_error(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+		xh_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return XH_ERR_IO;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b->len + n > CFG_FILE_MAX) {
-			cfg_error(errbuf, errlen, "%s: larger than %d bytes", path, CFG_FILE_MAX);
+			xh_errf(errbuf, errlen, "%s: larger than %d bytes", path, CFG_FILE_MAX);
 			err = XH_ERR_CONFIG;
 			goto out;
 		}
 		xh_buf_append(b, chunk, n);
 	}
 	if (ferror(f)) {
-		cfg_error(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
+		xh_errf(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
 	err = XH_OK;
@@ -288,7 +275,7 @@ cfg_parse_text(struct xh_config *cfg, const char *name, const char *data, size_t
 	p.errbuf = errbuf;
 	p.errlen = errlen;
 	if (p.nkeys > CFG_KEYS_MAX) {
-		cfg_error(errbuf, errlen, "%s: too many configuration keys", p.name);
+		xh_errf(errbuf, errlen, "%s: too many configuration keys", p.name);
 		return XH_ERR_CONFIG;
 	}
 	return ini_parse(&p, data, len);

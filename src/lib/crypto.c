@@ -169,6 +169,18 @@ seal_args(const struct xh_key *k, const void *data, size_t len, const void *aad,
 	return XH_OK;
 }
 
+/* Frees the cipher context; on failure wipes and empties out. Returns err. */
+static enum xh_err
+seal_finish(EVP_CIPHER_CTX *ctx, struct xh_buf *out, enum xh_err err)
+{
+	if (err != XH_OK && out->data != NULL) {
+		OPENSSL_cleanse(out->data, out->len);
+		xh_buf_reset(out);
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return err;
+}
+
 /*
  * Seals pt into out (replacing its contents) as version | nonce | ct | tag.
  * Returns XH_ERR_CRYPTO if OpenSSL fails; out is then empty.
@@ -200,12 +212,7 @@ xh_seal(const struct xh_key *k, const void *pt, size_t ptlen, const void *aad, s
 	xh_buf_append(out, tag, sizeof(tag));
 	err = XH_OK;
 fail:
-	if (err != XH_OK && out->data != NULL) {
-		OPENSSL_cleanse(out->data, out->len);
-		xh_buf_reset(out);
-	}
-	EVP_CIPHER_CTX_free(ctx);
-	return err;
+	return seal_finish(ctx, out, err);
 }
 
 /*
@@ -241,10 +248,5 @@ xh_open(const struct xh_key *k, const void *sealed, size_t len, const void *aad,
 		goto fail;
 	err = XH_OK;
 fail:
-	if (err != XH_OK && out->data != NULL) {
-		OPENSSL_cleanse(out->data, out->len);
-		xh_buf_reset(out);
-	}
-	EVP_CIPHER_CTX_free(ctx);
-	return err;
+	return seal_finish(ctx, out, err);
 }

@@ -110,15 +110,6 @@ db_set_error(struct xh_db *db, const char *prefix, const char *msg)
 	db->err[o] = '\0';
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Builds the keyword/value arrays for PQconnectStartParams from the DSN
  * (conninfo or URI), adding our statement_timeout to options and a default
@@ -180,7 +171,7 @@ conn_poll(struct xh_db *db, long long deadline)
 
 	while (st != PGRES_POLLING_OK) {
 		struct pollfd pfd = {.fd = PQsocket(db->conn)};
-		long long left = deadline - now_ms();
+		long long left = deadline - xh_now_ms();
 		int r;
 
 		if (st == PGRES_POLLING_FAILED) {
@@ -217,7 +208,7 @@ conn_open(struct xh_db *db)
 {
 	struct xh_arena *a = xh_arena_new();
 	const char **kw = NULL, **val = NULL;
-	long long deadline = now_ms() + db->connect_timeout_ms;
+	long long deadline = xh_now_ms() + db->connect_timeout_ms;
 	enum xh_err err;
 
 	conn_close(db);

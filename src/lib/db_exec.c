@@ -70,16 +70,6 @@ conn_ready(struct xh_db *db)
 	return xh_db_connect(db);
 }
 
-/* CLOCK_MONOTONIC in milliseconds. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for input on the connection: 1 ready, 0 deadline passed, -1 error. */
 static int
 wait_input(PGconn *conn, long long deadline)
@@ -89,7 +79,7 @@ wait_input(PGconn *conn, long long deadline)
 	int n;
 
 	for (;;) {
-		left = deadline > 0 ? deadline - now_ms() : -1;
+		left = deadline > 0 ? deadline - xh_now_ms() : -1;
 		if (deadline > 0 && left <= 0)
 			return 0;
 		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
@@ -116,7 +106,7 @@ result_ok(const PGresult *r)
 static PGresult *
 await_result(struct xh_db *db, const char *what)
 {
-	long long deadline = db->query_timeout_ms > 0 ? now_ms() + db->query_timeout_ms : 0;
+	long long deadline = db->query_timeout_ms > 0 ? xh_now_ms() + db->query_timeout_ms : 0;
 	PGresult *keep = NULL, *r;
 	int w;
 

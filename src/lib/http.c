@@ -193,7 +193,7 @@ call_timeout_ms(const struct xh_http_req *req)
 
 	if (req->deadline_ms <= 0)
 		return HTTP_TOTAL_MS;
-	left = req->deadline_ms - job_now_ms();
+	left = req->deadline_ms - xh_now_ms();
 	return left < HTTP_TOTAL_MS ? (left > 1 ? left : 1) : HTTP_TOTAL_MS;
 }
 
@@ -219,7 +219,7 @@ gate(struct xh_http *h, const struct xh_http_req *req, const struct xh_rl_plan *
 		nap_ms = strcmp(reason, "concurrent") == 0 && *wait > HTTP_POLL_MS ? HTTP_POLL_MS
 		                                                                   : *wait;
 		if (waited + nap_ms > max ||
-		    (req->deadline_ms > 0 && job_now_ms() + nap_ms > req->deadline_ms)) {
+		    (req->deadline_ms > 0 && xh_now_ms() + nap_ms > req->deadline_ms)) {
 			if (strcmp(reason, "concurrent") == 0)
 				*wait = HTTP_SLOT_SNOOZE_MS;
 			snprintf(h->err, sizeof(h->err), "rate limited (%s) for %lld ms", reason,
@@ -307,7 +307,7 @@ perform(struct xh_http *h, struct xh_arena *a, const struct xh_http_req *req,
 {
 	struct http_call c = {.a = a, .resp = resp};
 	struct curl_slist *hdrs = NULL;
-	long long start = job_now_ms();
+	long long start = xh_now_ms();
 	long status = 0;
 	enum xh_err err = XH_OK;
 	CURLcode cc;
@@ -328,7 +328,7 @@ perform(struct xh_http *h, struct xh_arena *a, const struct xh_http_req *req,
 	resp->body = xh_buf_dup(a, &c.body);
 	resp->body_len = c.body.len;
 	resp->request_id = vendor_request_id(resp);
-	log_call(h, req, resp, job_now_ms() - start, cc);
+	log_call(h, req, resp, xh_now_ms() - start, cc);
 	curl_slist_free_all(hdrs);
 	xh_buf_free(&c.body);
 	return err;

@@ -33,7 +33,7 @@ struct xh_http_req {
 	const char *body;           /* NULL: none */
 	size_t body_len;
 	const struct xh_rl_target *rl; /* NULL: no gate (tenantless identity calls) */
-	long long deadline_ms;         /* job_now_ms() deadline; 0: none */
+	long long deadline_ms;         /* xh_now_ms() deadline; 0: none */
 	long long max_wait_ms;         /* longest wait at the gate; -1: the default */
 };
 

@@ -161,9 +161,6 @@ enum xh_err job_arg_int(const struct job *j, const char *key, long long def, lon
 /* A string from the job's args, copied into the arena; *out NULL if absent. */
 enum xh_err job_arg_str(const struct job *j, struct xh_arena *a, const char *key, char **out);
 
-/* Milliseconds on the monotonic clock, for deadlines. */
-long long job_now_ms(void);
-
 struct xh_config;
 struct xh_http;
 struct xh_keyring;
@@ -183,7 +180,7 @@ struct job_ctx {
 	const struct xh_config *cfg;
 	const struct xh_keyring *keys; /* NULL when no key file is configured */
 	struct xh_arena *arena;
-	long long deadline_ms; /* job_now_ms() after which the handler must stop */
+	long long deadline_ms; /* xh_now_ms() after which the handler must stop */
 	long long snooze_ms;   /* with XH_ERR_BUSY */
 	char msg[256];         /* reason for last_error; never a secret */
 };

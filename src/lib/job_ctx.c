@@ -31,15 +31,6 @@ job_unique_key(struct xh_arena *a, const char *kind, long long link_id, const ch
 	return xh_printf(a, "%.*s#%s", (int)keep, key, xh_hex(a, md, sizeof(md)));
 }
 
-long long
-job_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum xh_err
 job_error(struct job_ctx *ctx, enum xh_err err, const char *fmt, ...)
 {

@@ -36,18 +36,6 @@ key_id_valid(const char *id, size_t n)
 	return 1;
 }
 
-/* Writes a formatted message into errbuf, if there is one. */
-static void XH_PRINTF(3, 4) kr_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Parses one trimmed key line into k. Returns NULL, or the reason it is bad. */
 static const char *
 key_parse_line(const char *line, struct xh_key *k)
@@ -123,27 +111,27 @@ kr_read(FILE *f, const char *path, struct xh_keyring *kr, char *errbuf, size_t e
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		lineno++;
 		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			kr_error(errbuf, errlen, "%s:%d: line too long", path, lineno);
+			xh_errf(errbuf, errlen, "%s:%d: line too long", path, lineno);
 			goto out;
 		}
 		line = kr_trim(buf);
 		if (*line == '\0' || *line == '#')
 			continue;
 		if ((reason = key_parse_line(line, &k)) != NULL) {
-			kr_error(errbuf, errlen, "%s:%d: %s", path, lineno, reason);
+			xh_errf(errbuf, errlen, "%s:%d: %s", path, lineno, reason);
 			goto out;
 		}
 		if (xh_keyring_find(kr, k.id) != NULL) {
-			kr_error(errbuf, errlen, "%s:%d: duplicate key id %s", path, lineno, k.id);
+			xh_errf(errbuf, errlen, "%s:%d: duplicate key id %s", path, lineno, k.id);
 			goto out;
 		}
 		kr_push(kr, &k);
 	}
 	if (ferror(f)) {
-		kr_error(errbuf, errlen, "%s: read error", path);
+		xh_errf(errbuf, errlen, "%s: read error", path);
 		err = XH_ERR_IO;
 	} else if (kr->n == 0) {
-		kr_error(errbuf, errlen, "%s: no keys", path);
+		xh_errf(errbuf, errlen, "%s: no keys", path);
 	} else {
 		err = XH_OK;
 	}
@@ -171,23 +159,23 @@ xh_keyring_load(const char *path, struct xh_keyring *kr, char *errbuf, size_t er
 	kr->n = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		kr_error(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+		xh_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		kr_error(errbuf, errlen, "%s: not a regular file", path);
+		xh_errf(errbuf, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		kr_error(errbuf, errlen,
-		         "%s: key file must not be accessible by group or others "
-		         "(mode %04o; run chmod 600)",
-		         path, (unsigned)(st.st_mode & 07777));
+		xh_errf(errbuf, errlen,
+		        "%s: key file must not be accessible by group or others "
+		        "(mode %04o; run chmod 600)",
+		        path, (unsigned)(st.st_mode & 07777));
 		err = XH_ERR_CONFIG;
 		goto out;
 	}
 	if ((f = fdopen(fd, "r")) == NULL) {
-		kr_error(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
+		xh_errf(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
 	fd = -1;

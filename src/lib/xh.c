@@ -1,6 +1,10 @@
 /*
  * xh.c: error descriptions.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
 #include "xh.h"
 
 static const char *const xh_err_text[XH_ERR__MAX] = {
@@ -25,4 +29,25 @@ xh_strerror(enum xh_err err)
 	if ((unsigned)err >= XH_ERR__MAX)
 		return "unknown error";
 	return xh_err_text[err];
+}
+
+long long
+xh_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+xh_errf(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
 }

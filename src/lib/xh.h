@@ -38,4 +38,9 @@ const char *xh_strerror(enum xh_err err);
 #define XH_SENTINEL
 #endif
 
+/* Milliseconds on the monotonic clock (for deadlines and durations). */
+long long xh_now_ms(void);
+/* Formats a message into errbuf when there is one (errbuf NULL or errlen 0: no-op). */
+void xh_errf(char *errbuf, size_t errlen, const char *fmt, ...) XH_PRINTF(3, 4);
+
 #endif

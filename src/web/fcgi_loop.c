@@ -34,16 +34,6 @@ on_stop(int sig)
 	FCGX_ShutdownPending();
 }
 
-/* Milliseconds on the monotonic clock. */
-long long
-web_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One access log line: method, path, status, body bytes, duration; never the query. */
 static void
 access_log(const struct web_req *req, const struct web_resp *resp, size_t bytes, long long ms)
@@ -66,7 +56,7 @@ access_log(const struct web_req *req, const struct web_resp *resp, size_t bytes,
 void
 web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg, struct xh_buf *out)
 {
-	long long start = web_now_ms(), max_body = ctx->cfg->web.max_body;
+	long long start = xh_now_ms(), max_body = ctx->cfg->web.max_body;
 	struct xh_arena *a = xh_arena_new();
 	struct web_req req;
 	struct web_resp resp;
@@ -80,7 +70,7 @@ web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg,
 	web_dispatch(web_routes, WEB_ROUTE__MAX, ctx, &req, &resp);
 	head = req.method == WEB_HEAD;
 	web_resp_serialize(&resp, head, out);
-	access_log(&req, &resp, head ? 0 : resp.body.len, web_now_ms() - start);
+	access_log(&req, &resp, head ? 0 : resp.body.len, xh_now_ms() - start);
 	web_resp_free(&resp);
 	xh_arena_free(a);
 	xh_log_set_id(NULL);

@@ -194,13 +194,13 @@ spawn(struct sup *s, int i)
 
 	if (p < 0) {
 		xh_log(XH_LOG_ERROR, "web.child.fork", "error", strerror(errno), NULL);
-		sl->restart_at = web_now_ms() + 1000;
+		sl->restart_at = xh_now_ms() + 1000;
 		return;
 	}
 	if (p == 0)
 		child_main(s, parent);
 	sl->pid = p;
-	sl->started = web_now_ms();
+	sl->started = xh_now_ms();
 	snprintf(pid, sizeof(pid), "%ld", (long)p);
 	xh_log(XH_LOG_INFO, "web.child.start", "child", pid, NULL);
 }
@@ -240,7 +240,7 @@ forget(struct sup *s, pid_t pid, long long *restart_ms)
 	for (i = 0; i < s->nslots; i++) {
 		if (s->slots[i].pid != pid)
 			continue;
-		*restart_ms = s->stopping ? -1 : slot_died(&s->slots[i], web_now_ms());
+		*restart_ms = s->stopping ? -1 : slot_died(&s->slots[i], xh_now_ms());
 		if (s->stopping)
 			s->slots[i].pid = 0;
 		return !s->stopping;
@@ -312,7 +312,7 @@ live_children(const struct sup *s)
 static void
 new_generation(struct sup *s, int n)
 {
-	long long now = web_now_ms();
+	long long now = xh_now_ms();
 	int i;
 
 	s->old = xh_xrealloc(s->old, (s->nold + (size_t)s->nslots) * sizeof(*s->old));
@@ -369,7 +369,7 @@ reload(struct sup *s)
 static long long
 tend(struct sup *s)
 {
-	long long now = web_now_ms(), next = LLONG_MAX;
+	long long now = xh_now_ms(), next = LLONG_MAX;
 	size_t j;
 	int i;
 
@@ -396,7 +396,7 @@ tend(struct sup *s)
 static void
 wait_until(long long deadline, const sigset_t *waitmask)
 {
-	long long ms = deadline - web_now_ms();
+	long long ms = deadline - xh_now_ms();
 	struct timespec ts;
 
 	if (deadline == LLONG_MAX) {
@@ -414,13 +414,13 @@ wait_until(long long deadline, const sigset_t *waitmask)
 static void
 stop_children(struct sup *s, const sigset_t *waitmask)
 {
-	long long deadline = web_now_ms() + STOP_GRACE_MS;
+	long long deadline = xh_now_ms() + STOP_GRACE_MS;
 	pid_t p;
 	int st;
 
 	s->stopping = 1;
 	signal_all(s, SIGTERM);
-	while (reap(s), live_children(s) > 0 && web_now_ms() < deadline)
+	while (reap(s), live_children(s) > 0 && xh_now_ms() < deadline)
 		wait_until(deadline, waitmask);
 	if (live_children(s) == 0)
 		return;

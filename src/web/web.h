@@ -193,7 +193,6 @@ int web_handle_home(struct web_ctx *ctx, struct web_req *req, struct web_resp *r
 
 /* fcgi_loop.c: serves requests on listen_fd until told to stop; returns an exit code. */
 int web_child_run(int listen_fd, const struct xh_config *cfg);
-long long web_now_ms(void);
 void web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg,
                    struct xh_buf *out);
 

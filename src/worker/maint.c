@@ -107,7 +107,7 @@ maint_thread(void *arg)
 	struct timespec tick = {0, MAINT_TICK_MS * 1000000L};
 
 	while (!atomic_load(&w->finished)) {
-		now = job_now_ms();
+		now = xh_now_ms();
 		if (now >= next_hb) {
 			beat(w);
 			next_hb = now + hb_ms;

@@ -52,13 +52,13 @@ sleep_ms(long long ms)
 static void
 flush_done(struct jthread *t)
 {
-	long long start = job_now_ms();
+	long long start = xh_now_ms();
 	int n = 0;
 
 	if (t->ndone == 0)
 		return;
 	while (job_complete(t->db, t->token, t->done, t->ndone, &n) != XH_OK) {
-		if (job_now_ms() - start > POOL_DB_GIVEUP_MS) {
+		if (xh_now_ms() - start > POOL_DB_GIVEUP_MS) {
 			xh_log(XH_LOG_ERROR, "job.complete_failed", "error", xh_db_error(t->db),
 			       NULL);
 			break;
@@ -68,7 +68,7 @@ flush_done(struct jthread *t)
 	for (int i = 0; i < t->ndone; i++)
 		worker_running_remove(t->w, t->done[i]);
 	t->ndone = 0;
-	t->flushed_at = job_now_ms();
+	t->flushed_at = xh_now_ms();
 }
 
 /* The effective attempt cap: the job's own, bounded by its kind's. */
@@ -83,7 +83,7 @@ static void
 record_result(struct jthread *t, const struct job_kind *k, const struct job *j,
               enum retry_outcome out, const struct job_ctx *ctx)
 {
-	long long start = job_now_ms(), backoff;
+	long long start = xh_now_ms(), backoff;
 	enum xh_err err;
 
 	backoff = retry_backoff_ms(k->retry, j->attempt, retry_random());
@@ -94,7 +94,7 @@ record_result(struct jthread *t, const struct job_kind *k, const struct job *j,
 		else
 			err = job_fail(t->db, t->token, j, max_attempts(k, j), out == RETRY_DISCARD,
 			               backoff, ctx->msg[0] ? ctx->msg : "failed", NULL);
-		if (err != XH_ERR_DB || job_now_ms() - start > POOL_DB_GIVEUP_MS)
+		if (err != XH_ERR_DB || xh_now_ms() - start > POOL_DB_GIVEUP_MS)
 			break;
 		sleep_ms(POOL_DB_RETRY_MS);
 	}
@@ -108,7 +108,7 @@ run_job(struct jthread *t, const struct job *j)
 	const struct job_kind *k = worker_kind_find(t->w, j->kind);
 	struct job_ctx ctx;
 	char idbuf[32], attempt[16], ms[24];
-	long long start = job_now_ms();
+	long long start = xh_now_ms();
 	enum retry_outcome out;
 	enum xh_err err;
 
@@ -131,7 +131,7 @@ run_job(struct jthread *t, const struct job *j)
 	err = k->fn(&ctx);
 	out = retry_classify(err);
 	snprintf(attempt, sizeof(attempt), "%d", j->attempt);
-	snprintf(ms, sizeof(ms), "%lld", job_now_ms() - start);
+	snprintf(ms, sizeof(ms), "%lld", xh_now_ms() - start);
 	xh_log(out == RETRY_COMPLETE ? XH_LOG_DEBUG : XH_LOG_WARN, "job.done", "kind", j->kind,
 	       "attempt", attempt, "outcome", retry_outcome_name(out), "ms", ms, "error",
 	       out == RETRY_COMPLETE ? NULL : (ctx.msg[0] ? ctx.msg : xh_strerror(err)), NULL);
@@ -176,7 +176,7 @@ claim_and_run(struct jthread *t)
 	worker_running_add(w, ids, n);
 	for (i = 0; i < n && !atomic_load(&w->stopping); i++) {
 		run_job(t, &jobs[i]);
-		if (job_now_ms() - t->flushed_at >= POOL_FLUSH_MS)
+		if (xh_now_ms() - t->flushed_at >= POOL_FLUSH_MS)
 			flush_done(t);
 	}
 	flush_done(t);

@@ -42,7 +42,7 @@ worker_audit_retention(struct job_ctx *ctx)
 		n = strtoll(PQcmdTuples(res), NULL, 10);
 		PQclear(res);
 		sum += n;
-	} while (n > 0 && job_now_ms() < ctx->deadline_ms);
+	} while (n > 0 && xh_now_ms() < ctx->deadline_ms);
 	snprintf(total, sizeof(total), "%lld", sum);
 	xh_log(XH_LOG_INFO, "audit.retention", "keep_days", days, "deleted", total, NULL);
 	return XH_OK;
@@ -60,7 +60,7 @@ worker_job_prune(struct job_ctx *ctx)
 		if (job_prune(ctx->db, keep * 86400000LL, &n) != XH_OK)
 			return job_error(ctx, XH_ERR_DB, "%s", xh_db_error(ctx->db));
 		sum += n;
-	} while (n > 0 && job_now_ms() < ctx->deadline_ms);
+	} while (n > 0 && xh_now_ms() < ctx->deadline_ms);
 	snprintf(days, sizeof(days), "%lld", keep);
 	snprintf(total, sizeof(total), "%lld", sum);
 	xh_log(XH_LOG_INFO, "job.prune", "keep_days", days, "deleted", total, NULL);

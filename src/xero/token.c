@@ -331,7 +331,7 @@ static enum xh_err
 claim_loop(struct tok_req *t)
 {
 	struct job_ctx *ctx = t->ctx;
-	long long start = job_now_ms();
+	long long start = xh_now_ms();
 	int tries = 0, lost;
 	enum xh_err err;
 
@@ -351,8 +351,8 @@ claim_loop(struct tok_req *t)
 				return err;
 			if (++tries < REFRESH_TRIES)
 				continue;
-		} else if (job_now_ms() - start < REFRESH_WAIT_MS &&
-		           job_now_ms() + REFRESH_POLL_MS < ctx->deadline_ms) {
+		} else if (xh_now_ms() - start < REFRESH_WAIT_MS &&
+		           xh_now_ms() + REFRESH_POLL_MS < ctx->deadline_ms) {
 			nap(REFRESH_POLL_MS);
 			continue;
 		}
