@@ -37,3 +37,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_xero_token
 tests_fuzz_fuzz_xero_token_SOURCES = tests/fuzz/fuzz_xero_token.c src/xero/token_wire.c
 tests_fuzz_fuzz_xero_token_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_token_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_xero_page
+tests_fuzz_fuzz_xero_page_SOURCES = tests/fuzz/fuzz_xero_page.c src/xero/pull_wire.c
+tests_fuzz_fuzz_xero_page_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_xero_page_LDFLAGS = $(FUZZ_LINKFLAGS)

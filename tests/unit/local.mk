@@ -69,3 +69,8 @@ UNIT_TESTS += tests/unit/test_xero_token
 tests_unit_test_xero_token_SOURCES = tests/unit/test_xero_token.c src/xero/token_wire.c
 tests_unit_test_xero_token_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_token_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_xero_pull
+tests_unit_test_xero_pull_SOURCES = tests/unit/test_xero_pull.c src/xero/pull_wire.c
+tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
