@@ -62,6 +62,12 @@ struct xh_config {
 		int hubspot_per_10s;      /* [ratelimit] hubspot_per_10s */
 		int hubspot_search_per_s; /* [ratelimit] hubspot_search_per_s */
 	} ratelimit;
+	struct {
+		int poll_interval_s; /* [sync] poll_interval_s: reconciling poll per link */
+		int pull_overlap_s;  /* [sync] pull_overlap_s: re-read before the watermark */
+		int full_pass_h;     /* [sync] full_pass_h: hours between full passes */
+		int page_size;       /* [sync] page_size: Xero records per page */
+	} sync;
 };
 
 /*

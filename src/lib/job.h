@@ -18,6 +18,8 @@
 #ifndef XH_JOB_H
 #define XH_JOB_H
 
+#include <stdatomic.h>
+
 #include "arena.h"
 #include "db.h"
 #include "xh.h"
@@ -160,6 +162,8 @@ enum xh_err job_arg_int(const struct job *j, const char *key, long long def, lon
                         long long max, long long *out);
 /* A string from the job's args, copied into the arena; *out NULL if absent. */
 enum xh_err job_arg_str(const struct job *j, struct xh_arena *a, const char *key, char **out);
+/* A boolean from the job's args: def when absent; XH_ERR_INVAL when not a boolean. */
+enum xh_err job_arg_bool(const struct job *j, const char *key, int def, int *out);
 
 struct xh_config;
 struct xh_http;
@@ -180,12 +184,20 @@ struct job_ctx {
 	const struct xh_config *cfg;
 	const struct xh_keyring *keys; /* NULL when no key file is configured */
 	struct xh_arena *arena;
-	long long deadline_ms; /* xh_now_ms() after which the handler must stop */
-	long long snooze_ms;   /* with XH_ERR_BUSY */
-	char msg[256];         /* reason for last_error; never a secret */
+	long long deadline_ms;      /* xh_now_ms() after which the handler must stop */
+	const atomic_int *stopping; /* set when the worker stops (may be NULL) */
+	long long snooze_ms;        /* with XH_ERR_BUSY */
+	char msg[256];              /* reason for last_error; never a secret */
 };
 
 typedef enum xh_err (*job_handler_fn)(struct job_ctx *ctx);
+
+/*
+ * 1 when a long handler should stop at its next safe point and return
+ * XH_ERR_BUSY with a short snooze_ms to go on later: the worker is
+ * stopping, or the deadline is less than margin_ms away.
+ */
+int job_should_yield(const struct job_ctx *ctx, long long margin_ms);
 
 /* Formats ctx->msg and returns err, for `return job_error(ctx, err, ...)`. */
 enum xh_err job_error(struct job_ctx *ctx, enum xh_err err, const char *fmt, ...) XH_PRINTF(3, 4);

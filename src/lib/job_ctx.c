@@ -88,3 +88,27 @@ job_arg_str(const struct job *j, struct xh_arena *a, const char *key, char **out
 	json_object_put(root);
 	return err;
 }
+
+enum xh_err
+job_arg_bool(const struct job *j, const char *key, int def, int *out)
+{
+	json_object *root = NULL, *v = NULL;
+	enum xh_err err = XH_OK;
+	int found = arg_get(j, key, &root, &v);
+
+	*out = def;
+	if (found < 0 || (found > 0 && !json_object_is_type(v, json_type_boolean)))
+		err = XH_ERR_INVAL;
+	else if (found > 0)
+		*out = json_object_get_boolean(v);
+	json_object_put(root);
+	return err;
+}
+
+int
+job_should_yield(const struct job_ctx *ctx, long long margin_ms)
+{
+	if (ctx->stopping != NULL && atomic_load(ctx->stopping))
+		return 1;
+	return ctx->deadline_ms > 0 && xh_now_ms() + margin_ms >= ctx->deadline_ms;
+}

@@ -9,6 +9,7 @@
 #include "hubspot/ping.h"
 #include "worker.h"
 #include "xero/ping.h"
+#include "xero/pull.h"
 #include "xero/token.h"
 
 enum worker_kind {
@@ -17,6 +18,8 @@ enum worker_kind {
 	WK_AUDIT_RETENTION, /* WK_AUDIT_RETENTION */
 	WK_JOB_PRUNE,       /* WK_JOB_PRUNE */
 	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
+	WK_XERO_PULL,       /* WK_XERO_PULL */
+	WK_XERO_POLL,       /* WK_XERO_POLL */
 	WK__MAX
 };
 
@@ -27,20 +30,22 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"audit.retention", worker_audit_retention, 600, 3, RETRY_DEFAULT},    /* WK_AUDIT_RETENTION */
     {"job.prune", worker_job_prune, 600, 3, RETRY_DEFAULT},                /* WK_JOB_PRUNE */
     {"xero.token_keepalive", xero_token_keepalive, 120, 5, RETRY_DEFAULT}, /* WK_XERO_KEEPALIVE */
+    {"xero.pull", xero_pull, 1800, 10, RETRY_DEFAULT},                     /* WK_XERO_PULL */
+    {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
 };
 
 enum worker_schedule {
 	WS_AUDIT_RETENTION, /* WS_AUDIT_RETENTION */
 	WS_JOB_PRUNE,       /* WS_JOB_PRUNE */
 	WS_XERO_KEEPALIVE,  /* WS_XERO_KEEPALIVE */
+	WS_XERO_POLL,       /* WS_XERO_POLL */
 	WS__MAX
 };
 
 /*
  * key (= the job's unique key; per link "<key>:<link id>"), kind, period,
  * args, and the vendor whose links each get one (NULL: app-wide). The
- * per-link reconciling poll joins this table, one line with
- * link_vendor "xero", together with its handler (the pull issue).
+ * reconciling poll's period is [sync] poll_interval_s (set at start).
  */
 static const struct job_schedule schedule_table[WS__MAX] = {
     {"schedule:audit.retention", "audit.retention", 6 * 3600 * 1000LL, "{\"keep_days\": 90}",
@@ -48,7 +53,8 @@ static const struct job_schedule schedule_table[WS__MAX] = {
     {"schedule:job.prune", "job.prune", 3600 * 1000LL, "{\"keep_days\": 7}",
      NULL}, /* WS_JOB_PRUNE */
     {"schedule:xero.token_keepalive", "xero.token_keepalive", 12 * 3600 * 1000LL,
-     "{\"max_age_s\": 604800}", "xero"}, /* WS_XERO_KEEPALIVE */
+     "{\"max_age_s\": 604800}", "xero"},                             /* WS_XERO_KEEPALIVE */
+    {"schedule:xero.poll", "xero.poll", 900 * 1000LL, "{}", "xero"}, /* WS_XERO_POLL */
 };
 
 const struct job_kind *
@@ -113,6 +119,7 @@ worker_schedules_init(struct worker *w, long long test_schedule_ms, long long li
 	int n = WS__MAX;
 
 	memcpy(s, schedule_table, sizeof(schedule_table));
+	s[WS_XERO_POLL].every_ms = (long long)w->cfg->sync.poll_interval_s * 1000;
 	for (int i = 0; i < n && link_schedule_ms > 0; i++)
 		if (s[i].link_vendor != NULL)
 			s[i].every_ms = link_schedule_ms;

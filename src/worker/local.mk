@@ -4,5 +4,6 @@ xhsync_worker_SOURCES = \
 	src/worker/worker.h src/worker/main.c src/worker/pool.c src/worker/wake.c \
 	src/worker/maint.c src/worker/kinds.c src/worker/testkinds.c src/worker/retention.c \
 	src/xero/ping.h src/xero/ping.c src/hubspot/ping.h src/hubspot/ping.c \
-	src/xero/token.h src/xero/token.c src/xero/token_wire.c
+	src/xero/token.h src/xero/token.c src/xero/token_wire.c \
+	src/xero/api.h src/xero/api.c src/xero/pull.h src/xero/pull.c src/xero/pull_wire.c
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)

@@ -126,6 +126,7 @@ run_job(struct jthread *t, const struct job *j)
 	ctx.keys = t->w->have_keys ? &t->w->keys : NULL;
 	ctx.arena = xh_arena_new();
 	ctx.deadline_ms = start + (long long)k->timeout_s * 1000;
+	ctx.stopping = &t->w->stopping;
 	snprintf(idbuf, sizeof(idbuf), "j-%lld", j->id);
 	xh_log_set_id(idbuf);
 	err = k->fn(&ctx);

@@ -244,6 +244,25 @@ class Sim:
         self.logf.close()
 
 
+def add_xero_link(inst, xero, name="org", status="active", expires_in=1800, refresh=True,
+                  tenant=None, settings=None):
+    """A link with a Xero credential issued by the simulator `xero` (a new tenant
+    unless one is given); returns (link id, tenant id, the token response)."""
+    if tenant is None:
+        tenant = xero.post("/_sim/tenants", {"name": name})["tenantId"]
+    tokens = xero.post("/_sim/tokens", {"tenantId": tenant})
+    link_id = inst.one("INSERT INTO link (name, status, xero_tenant_id, settings)"
+                       " VALUES (%s, %s, %s, %s) RETURNING id",
+                       (name, status, tenant, json.dumps(settings or {})))
+    payload = {"access_token": tokens["access_token"], "tenant_id": tenant}
+    if refresh:
+        payload.update(refresh_token=tokens["refresh_token"],
+                       expires_at=int(time.time()) + expires_in)
+    out = inst.cli("credential", "set", str(link_id), "xero", input=json.dumps(payload))
+    assert out.returncode == 0, out.stderr
+    return link_id, tenant, tokens
+
+
 def enqueue_many(dsn, kind, n, args="{}", link=None):
     """Bulk enqueue (one INSERT ... generate_series) and a NOTIFY, like the C API."""
     query(dsn, "INSERT INTO job (kind, link_id, args) SELECT %s, %s, %s::jsonb"

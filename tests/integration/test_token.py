@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from jobs_support import FAST_WORKER, JobsInstance, wait_for
+from jobs_support import FAST_WORKER, JobsInstance, add_xero_link, wait_for
 
 TOKEN_PATH = "/connect/token"
 ORG_PATH = "/api.xro/2.0/Organisation"
@@ -100,17 +100,7 @@ class TokenSetup:
 
     def link(self, name="org", status="active", expires_in=1800, refresh=True):
         """A link with a Xero credential issued by the simulator."""
-        tenant = self.xero.post("/_sim/tenants", {"name": name})["tenantId"]
-        tokens = self.xero.post("/_sim/tokens", {"tenantId": tenant})
-        link_id = self.inst.one("INSERT INTO link (name, status, xero_tenant_id)"
-                                " VALUES (%s, %s, %s) RETURNING id", (name, status, tenant))
-        payload = {"access_token": tokens["access_token"], "tenant_id": tenant}
-        if refresh:
-            payload.update(refresh_token=tokens["refresh_token"],
-                           expires_at=int(time.time()) + expires_in)
-        out = self.inst.cli("credential", "set", str(link_id), "xero", input=json.dumps(payload))
-        assert out.returncode == 0, out.stderr
-        return Link(link_id, tenant, tokens)
+        return Link(*add_xero_link(self.inst, self.xero, name, status, expires_in, refresh))
 
     def expire(self, link):
         """The link's access token stops working at the simulator too."""

@@ -372,12 +372,30 @@ static const char *const bad_records[] = {
     "{" ID_1 ",\"updateddateutc\":\"/Date(9000)/\"}",        /* wrong key */
     "{" ID_1 "," AT_9 ",\"Name\":\"a\\u0000b\"}",            /* a NUL in a string */
     "{" ID_1 "," AT_9 ",\"Addresses\":[{\"Lines\":[\"x\",\"\\u0000\"]}]}", /* a NUL deep down */
+    "{" ID_1 "," AT_9 ",\"Total\":NaN}",                                   /* NaN */
+    "{" ID_1 "," AT_9 ",\"Total\":1.}",                                    /* "1." */
+    "{" ID_1 "," AT_9 ",\"Lines\":[{\"Q\":1.e5}]}",                        /* "1.e5" deep down */
     "\"" ID1 "\"",                                                         /* not an object */
     "null",
     "9000",
     "[{" ID_1 "," AT_9 "}]", /* a record in an array */
     "[\"" ID1 "\"]",
 };
+
+START_TEST(page_keeps_json_numbers_and_utf8)
+{
+	struct xero_page p;
+
+	ck_assert_int_eq(page("contact",
+	                      "{\"Contacts\":[{" ID_1 "," AT_9 ",\"Name\":\"caf\xc3\xa9\","
+	                      "\"A\":89.00,\"B\":-0.5E-3,\"C\":1e999,\"D\":0,\"E\":-0.0}]}",
+	                      &p),
+	                 XH_OK);
+	ck_assert_int_eq(p.kept, 1);
+	ck_assert_ptr_nonnull(strstr(p.batch, "caf\xc3\xa9"));
+	ck_assert_ptr_nonnull(strstr(p.batch, "89.00"));
+}
+END_TEST
 
 START_TEST(page_skips_malformed_records)
 {
@@ -491,6 +509,8 @@ static const char *const bad_bodies[] = {
     "{\"Contacts\":[]}// c",
     "{\"Contacts\":[True]}",
     "{\"Contacts\":[0x10]}",
+    "{\"Contacts\":[{\"Name\":\"\xff\"}]}", /* not UTF-8 */
+    "{\"Contacts\":[{\"Name\":\"\xc3\"}]}", /* a cut sequence */
 };
 
 START_TEST(page_refuses_bad_bodies)
@@ -824,6 +844,7 @@ main(void)
 	         teardown);
 	unit_add(s, "page_len", page_reads_len_bytes_only, 0, setup, teardown);
 	unit_add(s, "page_depth", page_refuses_deep_nesting, 0, setup, teardown);
+	unit_add(s, "page_numbers", page_keeps_json_numbers_and_utf8, 0, setup, teardown);
 	unit_add(s, "cursor_begin", cursor_begin_starts_at_the_watermark_less_the_overlap, 0, NULL,
 	         NULL);
 	unit_add(s, "cursor_step", cursor_step_follows_the_pass, (int)XH_NELEM(steps), NULL, NULL);
