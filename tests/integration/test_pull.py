@@ -194,8 +194,8 @@ def test_records_edited_during_a_pass_are_not_lost(tmp_path):
     p = Pull(tmp_path, sync={"page_size": 50})
     try:
         p.xero.post("/_sim/faults", {"latency_ms": 150, "path_regex": "^/api.xro/2.0/Invoices"})
-        ids = sorted(p.expected("invoice"), key=lambda i: date_ms(
-            p.expected("invoice")[i]["UpdatedDateUTC"]))
+        seeded = p.expected("invoice")
+        ids = sorted(seeded, key=lambda i: date_ms(seeded[i]["UpdatedDateUTC"]))
         p.pull("invoice")
         w = p.inst.worker(p.config)
         assert wait_for(lambda: (p.cursor("invoice")[3] or 0) >= 150, timeout=30)
