@@ -10,26 +10,13 @@
 #include <stdarg.h>
 #include <string.h>
 
+#define UNIT_ARENA
 #include "unit.h"
 #include "xero/pull.h"
 
 #define ID1 "22b3fab4-ef56-4d70-a110-a7cc3c1a26cd"
 #define ID2 "9B9BA9E5-E907-4B4E-8210-54D82B0AA479"
 #define ID3 "1fc7c801-ce81-41b0-b986-f03a1e2b3c4d"
-
-static struct xh_arena *a;
-
-static void
-setup(void)
-{
-	a = xh_arena_new();
-}
-
-static void
-teardown(void)
-{
-	xh_arena_free(a);
-}
 
 static const struct {
 	const char *s;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cred.h"
+#define UNIT_ARENA
 #include "unit.h"
 #include "xero/token.h"
 
@@ -17,20 +18,6 @@
 	"{\"id_token\":\"eyJh.id.sig\",\"access_token\":\"eyJh.at.sig\",\"expires_in\":1800,"      \
 	"\"token_type\":\"Bearer\",\"refresh_token\":\"0f1e2d3c4b5a\","                            \
 	"\"scope\":\"email profile openid offline_access\"}"
-
-static struct xh_arena *a;
-
-static void
-setup(void)
-{
-	a = xh_arena_new();
-}
-
-static void
-teardown(void)
-{
-	xh_arena_free(a);
-}
 
 /* Parses s; the result code. */
 static enum xh_err

@@ -1,6 +1,7 @@
 /*
  * unit.h: the few lines every Check test program shares: adding a test
  * case (optionally with a fixture and a loop) and running the suite.
+ * Define UNIT_ARENA before including it for an arena `a` per test.
  */
 #ifndef XH_UNIT_H
 #define XH_UNIT_H
@@ -35,5 +36,24 @@ unit_run(Suite *s)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+#ifdef UNIT_ARENA
+#include "arena.h"
+
+/* One arena per test, for tests that build strings: pass setup, teardown. */
+static struct xh_arena *a;
+
+static void
+setup(void)
+{
+	a = xh_arena_new();
+}
+
+static void
+teardown(void)
+{
+	xh_arena_free(a);
+}
+#endif
 
 #endif
