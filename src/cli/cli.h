@@ -61,6 +61,7 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_jobs(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_credential(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_sync(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Subcommand tables of the groups, for dispatch and help. */
 extern const struct cli_cmd cli_user_cmds[];
@@ -75,6 +76,8 @@ extern const struct cli_cmd cli_credential_cmds[];
 int cli_need(struct cli_ctx *ctx, enum cli_needs needs);
 /* Runs the subcommand named by argv[1] from subs; usage error if none. */
 int cli_dispatch(struct cli_ctx *ctx, const struct cli_cmd *subs, int argc, char **argv);
+/* Parses a decimal integer within [min, max]; -1 if it is not one. */
+int cli_parse_ll(const char *s, long long min, long long max, long long *out);
 /* Prints "xhsync: <message>" to stderr and returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...) XH_PRINTF(1, 2);
 /* Prints the message and the current command's usage; returns CLI_USAGE. */

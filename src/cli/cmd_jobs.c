@@ -78,26 +78,13 @@ cmd_jobs(struct cli_ctx *ctx, int argc, char **argv)
 	return cli_dispatch(ctx, cli_jobs_cmds, argc, argv);
 }
 
-/* Parses a decimal integer within [min, max]; -1 if it is not one. */
-static int
-parse_ll(const char *s, long long min, long long max, long long *out)
-{
-	char *end = NULL;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || *out < min || *out > max)
-		return -1;
-	return 0;
-}
-
 /* Checks "<cmd> ID" and parses the id. */
 static int
 id_arg(struct cli_ctx *ctx, int argc, char **argv, long long *id)
 {
 	if (argc != 2)
 		return cli_usage(ctx, "expected one job ID");
-	if (parse_ll(argv[1], 1, 9223372036854775807LL, id) != 0)
+	if (cli_parse_ll(argv[1], 1, 9223372036854775807LL, id) != 0)
 		return cli_usage(ctx, "'%s' is not a job id", argv[1]);
 	return CLI_OK;
 }
@@ -130,9 +117,9 @@ list_args(struct cli_ctx *ctx, int argc, char **argv, struct list_opts *o)
 			o->state = optarg;
 		else if (ch == 'k')
 			o->kind = optarg;
-		else if (ch == 'l' && parse_ll(optarg, 1, 9223372036854775807LL, &v) == 0)
+		else if (ch == 'l' && cli_parse_ll(optarg, 1, 9223372036854775807LL, &v) == 0)
 			o->link = optarg;
-		else if (ch == 'n' && parse_ll(optarg, 1, JOBS_LIST_MAX, &v) == 0)
+		else if (ch == 'n' && cli_parse_ll(optarg, 1, JOBS_LIST_MAX, &v) == 0)
 			snprintf(o->limit, sizeof(o->limit), "%lld", v);
 		else
 			return cli_usage(ctx, "bad option or value '%s'", argv[optind - 1]);
@@ -246,17 +233,17 @@ enqueue_args(struct cli_ctx *ctx, int argc, char **argv, struct job_new *jn)
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		ok = 1;
-		if (ch == 'l' && (ok = parse_ll(optarg, 1, 9223372036854775807LL, &v) == 0))
+		if (ch == 'l' && (ok = cli_parse_ll(optarg, 1, 9223372036854775807LL, &v) == 0))
 			jn->link_id = v;
 		else if (ch == 'a')
 			jn->args = optarg;
 		else if (ch == 'u')
 			jn->unique_key = optarg;
-		else if (ch == 'd' && (ok = parse_ll(optarg, 0, 31536000000LL, &v) == 0))
+		else if (ch == 'd' && (ok = cli_parse_ll(optarg, 0, 31536000000LL, &v) == 0))
 			jn->delay_ms = v;
-		else if (ch == 'p' && (ok = parse_ll(optarg, -100, 100, &v) == 0))
+		else if (ch == 'p' && (ok = cli_parse_ll(optarg, -100, 100, &v) == 0))
 			jn->priority = (int)v;
-		else if (ch == 'm' && (ok = parse_ll(optarg, 1, 1000, &v) == 0))
+		else if (ch == 'm' && (ok = cli_parse_ll(optarg, 1, 1000, &v) == 0))
 			jn->max_attempts = (int)v;
 		else
 			ok = 0;

@@ -5,3 +5,4 @@ xhsync_SOURCES = \
 	src/cli/cmd_migrate.c src/cli/cmd_keygen.c src/cli/cmd_user.c src/cli/cmd_config.c
 xhsync_LDADD = libxh.a $(XH_LIBS)
 xhsync_SOURCES += src/cli/cmd_jobs.c src/cli/cmd_credential.c
+xhsync_SOURCES += src/cli/cmd_sync.c src/xero/pull_wire.c

@@ -3,8 +3,10 @@
  * table, dispatch, help and the shared helpers of cli.h.
  */
 #include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h" /* autoconf: PACKAGE_VERSION */
@@ -27,11 +29,25 @@ static const struct cli_cmd cli_commands[] = {
      cli_jobs_cmds},
     {"credential", cmd_credential, CLI_NEEDS_DB, "COMMAND",
      "store a link's sealed vendor credential", cli_credential_cmds},
+    {"sync", cmd_sync, CLI_NEEDS_DB, "LINK [OBJECT ...] [--full]",
+     "pull a link from Xero now: its enabled objects, or the ones named", NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 
 static const char cli_exit_doc[] = "Exit status: 0 success, 1 failure (message on stderr), "
                                    "2 usage error.\n";
+
+int
+cli_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	char *end = NULL;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *out < min || *out > max)
+		return -1;
+	return 0;
+}
 
 int
 cli_fail(const char *fmt, ...)

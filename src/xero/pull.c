@@ -376,7 +376,7 @@ object_array(struct xh_arena *a)
 
 /* Enqueues one xero.pull per name in the comma list objs, in one transaction. */
 static enum xh_err
-enqueue_pulls(struct job_ctx *ctx, char *objs, int *added)
+enqueue_pulls(struct job_ctx *ctx, char *objs, int full, int *added)
 {
 	struct job_new jn = {.kind = "xero.pull", .link_id = ctx->job->link_id};
 	char *save = NULL;
@@ -388,7 +388,8 @@ enqueue_pulls(struct job_ctx *ctx, char *objs, int *added)
 		return err;
 	for (char *o = strtok_r(objs, ",", &save); o != NULL && !err;
 	     o = strtok_r(NULL, ",", &save)) {
-		jn.args = xh_printf(ctx->arena, "{\"object\": \"%s\"}", o);
+		jn.args = xh_printf(ctx->arena, "{\"object\": \"%s\", \"full\": %s}", o,
+		                    full ? "true" : "false");
 		jn.unique_key = job_unique_key(ctx->arena, "xero.pull", jn.link_id, o);
 		err = job_enqueue(ctx->db, &jn, NULL, &inserted);
 		*added += inserted;
@@ -406,10 +407,12 @@ xero_poll(struct job_ctx *ctx)
 	char link[24];
 	PGresult *res = NULL;
 	char *objs;
-	int added = 0;
+	int added = 0, full = 0;
 
 	if (ctx->job->link_id == 0)
 		return job_error(ctx, XH_ERR_PERMANENT, "xero.poll needs a link");
+	if (job_arg_bool(ctx->job, "full", 0, &full) != XH_OK)
+		return job_error(ctx, XH_ERR_PERMANENT, "args.full must be true or false");
 	snprintf(link, sizeof(link), "%lld", ctx->job->link_id);
 	if (xh_db_execv(ctx->db, &pull_sql[PQ_POLL], &res, link, object_array(ctx->arena)))
 		return job_error(ctx, XH_ERR_DB, "reading the link: %s", xh_db_error(ctx->db));
@@ -421,7 +424,7 @@ xero_poll(struct job_ctx *ctx)
 	}
 	objs = xh_strdup(ctx->arena, PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if (enqueue_pulls(ctx, objs, &added) != XH_OK)
+	if (enqueue_pulls(ctx, objs, full, &added) != XH_OK)
 		return job_error(ctx, XH_ERR_DB, "enqueuing pulls: %s", xh_db_error(ctx->db));
 	xh_log(XH_LOG_INFO, "xero.poll", "link", link, "enqueued", ll(ctx->arena, added), NULL);
 	return XH_OK;

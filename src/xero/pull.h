@@ -22,9 +22,9 @@
  *
  * xero.poll (per link, every [sync] poll_interval_s) enqueues one
  * xero.pull per enabled object (link settings {"objects": {"payment":
- * false}} turns one off). Payments and items have no webhooks, so this
- * poll is how their changes arrive; for the others it catches what the
- * webhooks missed.
+ * false}} turns one off), passing on args {"full": true}. Payments and
+ * items have no webhooks, so this poll is how their changes arrive; for
+ * the others it catches what the webhooks missed.
  *
  * The pure parts (pull_wire.c) are exposed for unit tests and the fuzzer.
  */

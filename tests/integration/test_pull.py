@@ -288,3 +288,52 @@ def test_a_pull_for_a_paused_link_reads_nothing(tmp_path):
         assert p.inst.one("SELECT count(*) FROM xero_record") == 0
     finally:
         p.close()
+
+
+def test_a_stopping_worker_leaves_the_pass_to_the_next_without_using_an_attempt(tmp_path):
+    p = Pull(tmp_path, sync={"page_size": 50})
+    try:
+        p.xero.post("/_sim/faults", {"latency_ms": 200, "path_regex": "^/api.xro/2.0/Invoices"})
+        p.pull("invoice")
+        w = p.inst.worker(p.config)
+        assert wait_for(lambda: (p.cursor("invoice")[3] or 0) >= 100, timeout=30)
+        t0 = time.time()
+        w.stop()
+        assert time.time() - t0 < 5, "SIGTERM waited for the whole pass"
+        (job,) = p.jobs()
+        assert job[1] in ("available", "retryable") and job[2:4] == (0, 1), job
+        assert p.cursor("invoice")[0] is True
+        p.inst.worker(p.config)
+        assert wait_for(p.pulls_done(1), timeout=60), p.jobs()
+        assert p.jobs()[0][1:3] == ("completed", 1)
+        p.assert_mirrored("invoice")
+    finally:
+        p.close()
+
+
+def test_the_cli_pulls_a_link_now(pull):
+    cli = pull.inst.cli
+    out = cli("sync", str(pull.link), "--full")
+    assert out.returncode == 0 and "enqueued xero.poll job" in out.stdout, out.stderr
+    out = cli("sync", str(pull.link), "--full")
+    assert out.returncode == 0 and "already pending" in out.stdout
+    out = cli("sync", str(pull.link), "invoice", "item")
+    assert out.returncode == 0 and out.stdout.count("enqueued xero.pull job") == 2, out.stdout
+    assert cli("sync", str(pull.link), "bills").returncode == 2
+    assert cli("sync", "abc").returncode == 2
+    out = cli("sync", "999999")
+    assert out.returncode == 1 and "no link 999999" in out.stderr
+    pull.inst.q("UPDATE link SET status = 'paused' WHERE id = %s", (pull.link,))
+    out = cli("sync", str(pull.link))
+    assert out.returncode == 1 and "is paused" in out.stderr
+    pull.inst.q("UPDATE link SET status = 'active' WHERE id = %s", (pull.link,))
+    w = pull.inst.worker(pull.config)
+    assert wait_for(pull.pulls_done(5), timeout=60), pull.jobs()
+    w.stop()
+    polls = pull.inst.q("SELECT args, state FROM job WHERE kind = 'xero.poll'")
+    assert polls == [({"full": True}, "completed")]
+    args = sorted((a["object"], a["full"]) for _, _, _, _, _, a in pull.jobs())
+    assert args == sorted([(o, True) for o in OBJECTS if o not in ("invoice", "item")]
+                          + [("invoice", False), ("item", False)])
+    for obj in OBJECTS:
+        pull.assert_mirrored(obj)
