@@ -16,8 +16,8 @@
 
 #define PQ_MS(col) "coalesce((extract(epoch FROM " col ") * 1000)::bigint, -1)"
 #define PQ_TS(p)                                                                                   \
-	"CASE WHEN " p "::bigint < 0 THEN NULL ELSE 'epoch'::timestamptz + " p                     \
-	"::bigint * interval '1 ms' END"
+	"CASE WHEN " p "::bigint < 0 THEN NULL"                                                    \
+	" ELSE 'epoch'::timestamptz + " p "::bigint * interval '1 ms' END"
 #define PQ_KEY " WHERE link_id = $1::bigint AND object = $2"
 
 enum pull_sql {
@@ -31,25 +31,24 @@ enum pull_sql {
 	PQ__MAX
 };
 
+/* clang-format off */
 static const struct xh_sql pull_sql[PQ__MAX] = {
     /* PQ_ENSURE */
     {"xero_pull_ensure",
-     "INSERT INTO sync_cursor (link_id, object) VALUES ($1::bigint, $2) ON CONFLICT DO NOTHING", 2},
+     "INSERT INTO sync_cursor (link_id, object) VALUES ($1::bigint, $2) ON CONFLICT DO NOTHING",
+     2},
     /* PQ_READ: $3 full-pass period (s) */
     {"xero_pull_read",
-     "SELECT l.status, " PQ_MS("c.modified_since") ", " PQ_MS(
-         "c.pass_since") ", c.page,"
-                         " c.pass_open, c.full_pass_at IS NULL OR c.full_pass_at <= now() - "
-                         "$3::bigint * interval '1 s'"
-                         " FROM link l JOIN sync_cursor c ON c.link_id = l.id AND c.object = $2"
-                         " WHERE l.id = $1::bigint",
+     "SELECT l.status, " PQ_MS("c.modified_since") ", " PQ_MS("c.pass_since") ", c.page,"
+     " c.pass_open, c.full_pass_at IS NULL OR c.full_pass_at <= now() - $3::bigint * interval '1 s'"
+     " FROM link l JOIN sync_cursor c ON c.link_id = l.id AND c.object = $2"
+     " WHERE l.id = $1::bigint",
      3},
     /* PQ_BEGIN: $3 since (ms, -1 none), $4 full */
     {"xero_pull_begin",
-     "UPDATE sync_cursor SET pass_open = true, page = 1, pass_since = " PQ_TS(
-         "$3") ","
-               " pass_read = 0, pass_total = NULL, pass_started_at = now(),"
-               " full_pass_at = CASE WHEN $4::boolean THEN now() ELSE full_pass_at END" PQ_KEY,
+     "UPDATE sync_cursor SET pass_open = true, page = 1, pass_since = " PQ_TS("$3") ","
+     " pass_read = 0, pass_total = NULL, pass_started_at = now(),"
+     " full_pass_at = CASE WHEN $4::boolean THEN now() ELSE full_pass_at END" PQ_KEY,
      4},
     /*
      * PQ_UPSERT: $3 the page's batch. A record is rewritten only when its
@@ -58,8 +57,8 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      */
     {"xero_pull_upsert",
      "WITH r AS (SELECT DISTINCT ON (e->>'i') (e->>'i')::uuid AS id, (e->>'t')::bigint AS t,"
-     "  e->'p' AS p FROM jsonb_array_elements($3::jsonb) e ORDER BY e->>'i', (e->>'t')::bigint "
-     "DESC),"
+     "  e->'p' AS p FROM jsonb_array_elements($3::jsonb) e"
+     "  ORDER BY e->>'i', (e->>'t')::bigint DESC),"
      " up AS (INSERT INTO xero_record (link_id, object, xero_id, updated_at, payload, content_hash)"
      "  SELECT $1::bigint, $2, id, 'epoch'::timestamptz + t * interval '1 ms', p,"
      "  sha256(convert_to(p::text, 'UTF8')) FROM r"
@@ -76,16 +75,15 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      */
     {"xero_pull_step",
      "UPDATE sync_cursor SET"
-     " modified_since = coalesce(" PQ_TS("$5") ", modified_since), pass_since = " PQ_TS(
-         "$6") ","
-               " page = $7::int, pass_open = $8::boolean,"
-               " pass_total = CASE WHEN $9::bigint >= 0 AND page = 1 THEN pass_read + $9::bigint"
-               "  ELSE greatest(pass_total, pass_read + $10::bigint) END,"
-               " pass_read = pass_read + $10::bigint, pulled = pulled + $11::bigint,"
-               " skipped = skipped + $12::bigint,"
-               " last_pull_at = CASE WHEN $8::boolean THEN last_pull_at ELSE now() END" PQ_KEY
-               " AND pass_open AND page = $3::int AND pass_since IS NOT DISTINCT FROM " PQ_TS(
-                   "$4") " RETURNING pass_read, coalesce(pass_total, -1)",
+     " modified_since = coalesce(" PQ_TS("$5") ", modified_since),"
+     " pass_since = " PQ_TS("$6") ", page = $7::int, pass_open = $8::boolean,"
+     " pass_total = CASE WHEN $9::bigint >= 0 AND page = 1 THEN pass_read + $9::bigint"
+     "  ELSE greatest(pass_total, pass_read + $10::bigint) END,"
+     " pass_read = pass_read + $10::bigint, pulled = pulled + $11::bigint,"
+     " skipped = skipped + $12::bigint,"
+     " last_pull_at = CASE WHEN $8::boolean THEN last_pull_at ELSE now() END" PQ_KEY
+     " AND pass_open AND page = $3::int AND pass_since IS NOT DISTINCT FROM " PQ_TS("$4")
+     " RETURNING pass_read, coalesce(pass_total, -1)",
      12},
     /* PQ_AUDIT */
     {"xero_pull_audit",
@@ -99,6 +97,7 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      " FROM link l WHERE l.id = $1::bigint",
      2},
 };
+/* clang-format on */
 
 /* One run of xero.pull: a pass, or the rest of one. */
 struct pull_run {
@@ -207,7 +206,7 @@ fetch_page(struct pull_run *r)
 	return XH_OK;
 }
 
-/* The pass-end audit row: what this run did. */
+/* The pass-end audit row: what this run did, the last page included. */
 static enum xh_err
 audit_pass(struct xh_db *db, struct pull_run *r)
 {
@@ -216,8 +215,8 @@ audit_pass(struct xh_db *db, struct pull_run *r)
 	    xh_printf(a,
 	              "{\"full\": %s, \"pass_read\": %lld, \"run\": {\"read\": %lld, \"new\": %lld,"
 	              " \"changed\": %lld, \"skipped\": %lld, \"calls\": %lld}}",
-	              r->full ? "true" : "false", r->pass_read, r->nread, r->nnew, r->nchanged,
-	              r->nskip, r->calls);
+	              r->full ? "true" : "false", r->pass_read, r->nread, r->nnew + r->page_new,
+	              r->nchanged + r->page_changed, r->nskip, r->calls);
 
 	return xh_db_execv(db, &pull_sql[PQ_AUDIT], NULL, r->link, r->o->name,
 	                   ll(a, r->ctx->job->id), detail);
@@ -231,7 +230,6 @@ store_tx(struct xh_db *db, void *arg)
 	struct xh_arena *a = r->ctx->arena;
 	const char *p[12];
 	PGresult *res = NULL;
-	enum xh_err err;
 	int moved;
 
 	if (xh_db_execv(db, &pull_sql[PQ_UPSERT], &res, r->link, r->o->name, r->page.batch))
@@ -255,12 +253,7 @@ store_tx(struct xh_db *db, void *arg)
 	PQclear(res);
 	if (moved)
 		return XH_ERR_BUSY; /* rolls the page back */
-	if (r->next.open)
-		return XH_OK;
-	r->nnew += r->page_new, r->nchanged += r->page_changed; /* for the audit; undone below */
-	err = audit_pass(db, r);
-	r->nnew -= r->page_new, r->nchanged -= r->page_changed;
-	return err;
+	return r->next.open ? XH_OK : audit_pass(db, r);
 }
 
 /* Stores the fetched page and moves the cursor, in one transaction. */
