@@ -37,10 +37,11 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
     {"xero_pull_ensure",
      "INSERT INTO sync_cursor (link_id, object) VALUES ($1::bigint, $2) ON CONFLICT DO NOTHING",
      2},
-    /* PQ_READ: $3 full-pass period (s) */
+    /* PQ_READ: $3 full-pass period (s); a full pass began when its pass did */
     {"xero_pull_read",
      "SELECT l.status, " PQ_MS("c.modified_since") ", " PQ_MS("c.pass_since") ", c.page,"
-     " c.pass_open, c.full_pass_at IS NULL OR c.full_pass_at <= now() - $3::bigint * interval '1 s'"
+     " c.pass_open, c.full_pass_at IS NULL OR c.full_pass_at <= now() - $3::bigint * interval '1 s',"
+     " c.full_pass_at = c.pass_started_at"
      " FROM link l JOIN sync_cursor c ON c.link_id = l.id AND c.object = $2"
      " WHERE l.id = $1::bigint",
      3},
@@ -153,13 +154,12 @@ load_cursor(struct pull_run *r, int full)
 	r->cur.page = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
 	r->cur.open = PQgetvalue(res, 0, 4)[0] == 't';
 	full = full || PQgetvalue(res, 0, 5)[0] == 't';
+	r->full = PQgetvalue(res, 0, 6)[0] == 't';
 	PQclear(res);
 	if (!active)
 		return XH_ERR_NOTFOUND;
-	if (r->cur.open && !full) {
-		r->full = r->cur.since_ms < 0;
+	if (r->cur.open && !full)
 		return XH_OK;
-	}
 	xero_cursor_begin(&r->cur, full, (long long)r->ctx->cfg->sync.pull_overlap_s * 1000);
 	r->full = r->cur.since_ms < 0;
 	if (xh_db_execv(r->ctx->db, &pull_sql[PQ_BEGIN], NULL, r->link, r->o->name,

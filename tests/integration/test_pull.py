@@ -232,6 +232,9 @@ def test_a_killed_worker_resumes_the_pass_from_its_last_page(tmp_path):
         # The pass went on from the stored cursor: at most the page in flight was read twice.
         assert p.cursor("invoice")[3] <= n + 2 * 50 and stored < n
         assert len(p.calls("invoice")) <= -(-n // 50) + 3
+        # One pass, begun as a full one by the first worker and finished by the second.
+        (detail,) = p.inst.q("SELECT detail FROM audit_event WHERE action = 'xero.pull'")[0]
+        assert detail["full"] is True and detail["pass_read"] == p.cursor("invoice")[3]
     finally:
         p.close()
 
