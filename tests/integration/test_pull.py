@@ -75,6 +75,16 @@ class Pull:
             w.stop()
         assert [j for j in self.jobs() if j[1] != "completed"] == []
 
+    def slow_invoice_pass(self, latency_ms, read):
+        """Starts a worker on an invoice pull whose pages each take latency_ms more, and
+        returns it once the pass has stored at least `read` records."""
+        self.xero.post("/_sim/faults", {"latency_ms": latency_ms,
+                                        "path_regex": "^/api.xro/2.0/Invoices"})
+        self.pull("invoice")
+        w = self.inst.worker(self.config)
+        assert wait_for(lambda: (self.cursor("invoice")[3] or 0) >= read, timeout=30)
+        return w
+
     def jobs(self):
         return self.inst.q("SELECT id, state, attempts, snoozes, last_error, args FROM job"
                            " WHERE kind = 'xero.pull' ORDER BY id")
@@ -193,12 +203,9 @@ def test_a_change_xero_does_not_date_needs_the_full_pass(pull):
 def test_records_edited_during_a_pass_are_not_lost(tmp_path):
     p = Pull(tmp_path, sync={"page_size": 50})
     try:
-        p.xero.post("/_sim/faults", {"latency_ms": 150, "path_regex": "^/api.xro/2.0/Invoices"})
         seeded = p.expected("invoice")
         ids = sorted(seeded, key=lambda i: date_ms(seeded[i]["UpdatedDateUTC"]))
-        p.pull("invoice")
-        w = p.inst.worker(p.config)
-        assert wait_for(lambda: (p.cursor("invoice")[3] or 0) >= 150, timeout=30)
+        w = p.slow_invoice_pass(150, 150)
         # Edit records on pages read already, on the page being read and on pages
         # to come: each moves to the end of Xero's order.
         edited = ids[10:13] + ids[170:180:3] + ids[400:700:50]
@@ -216,10 +223,7 @@ def test_records_edited_during_a_pass_are_not_lost(tmp_path):
 def test_a_killed_worker_resumes_the_pass_from_its_last_page(tmp_path):
     p = Pull(tmp_path, sync={"page_size": 50})
     try:
-        p.xero.post("/_sim/faults", {"latency_ms": 200, "path_regex": "^/api.xro/2.0/Invoices"})
-        p.pull("invoice")
-        w = p.inst.worker(p.config)
-        assert wait_for(lambda: (p.cursor("invoice")[3] or 0) >= 200, timeout=30)
+        w = p.slow_invoice_pass(200, 200)
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait()
         stored = p.cursor("invoice")[3]
@@ -296,10 +300,7 @@ def test_a_pull_for_a_paused_link_reads_nothing(tmp_path):
 def test_a_stopping_worker_leaves_the_pass_to_the_next_without_using_an_attempt(tmp_path):
     p = Pull(tmp_path, sync={"page_size": 50})
     try:
-        p.xero.post("/_sim/faults", {"latency_ms": 200, "path_regex": "^/api.xro/2.0/Invoices"})
-        p.pull("invoice")
-        w = p.inst.worker(p.config)
-        assert wait_for(lambda: (p.cursor("invoice")[3] or 0) >= 100, timeout=30)
+        w = p.slow_invoice_pass(200, 100)
         t0 = time.time()
         w.stop()
         assert time.time() - t0 < 5, "SIGTERM waited for the whole pass"
