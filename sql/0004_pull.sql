@@ -13,6 +13,10 @@
 --                   none, a full pass); it moves forward within a pass to
 --                   the newest record read, so later pages never shift;
 --   page            the page of the current request (already in 0001);
+--   page_size       the page size of the current request's query: a first
+--                   page too big for the HTTP client is asked for again at
+--                   a smaller size, and the later pages of that query must
+--                   use the same size;
 --   pass_read       records read in this pass, pass_total the estimate of
 --                   the pass's size from Xero's pagination, for progress;
 --   pass_started_at when the pass began;
@@ -24,6 +28,7 @@
 ALTER TABLE sync_cursor
 	ADD COLUMN pass_open boolean NOT NULL DEFAULT false,
 	ADD COLUMN pass_since timestamptz,
+	ADD COLUMN page_size int CHECK (page_size BETWEEN 1 AND 1000),
 	ADD COLUMN pass_read bigint NOT NULL DEFAULT 0 CHECK (pass_read >= 0),
 	ADD COLUMN pass_total bigint CHECK (pass_total >= 0),
 	ADD COLUMN pass_started_at timestamptz,

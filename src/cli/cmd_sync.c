@@ -46,12 +46,16 @@ enqueue(struct cli_ctx *ctx, struct xh_arena *a, long long link, const char *kin
 	int inserted = 0;
 
 	jn.unique_key = job_unique_key(a, kind, link, object);
-	jn.args = object ? xh_printf(a, "{\"object\": \"%s\", \"full\": %s}", object,
-	                             full ? "true" : "false")
-	                 : xh_printf(a, "{\"full\": %s}", full ? "true" : "false");
+	/* "full" only when asked, so that it wins over a pending job's args */
+	if (object != NULL) /* a name from the object table: nothing to escape */
+		jn.args =
+		    xh_printf(a, "{\"object\": \"%s\"%s}", object, full ? ", \"full\": true" : "");
+	else
+		jn.args = full ? "{\"full\": true}" : "{}";
 	if (job_enqueue(ctx->db, &jn, &id, &inserted) != XH_OK)
 		return cli_fail("sync: %s", xh_db_error(ctx->db));
-	printf(inserted ? "enqueued %s job %lld%s%s\n" : "%s job %lld%s%s was already pending\n",
+	printf(inserted ? "enqueued %s job %lld%s%s\n"
+	                : "%s job %lld%s%s was already pending (its args now include these)\n",
 	       kind, id, object ? " for " : "", object ? object : "");
 	return CLI_OK;
 }

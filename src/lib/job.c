@@ -72,7 +72,7 @@ static const struct xh_sql job_sql[JQ__MAX] = {
      " unique_key) VALUES ($1, nullif($2::bigint, 0), coalesce($3::jsonb, '{}'),"
      " $4::smallint, now() + $5::bigint * interval '1 ms', $6::int, $7)"
      " ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
-     " DO UPDATE SET rerun = job.rerun OR job.state = 'running'"
+     " DO UPDATE SET rerun = job.rerun OR job.state = 'running', args = job.args || excluded.args"
      " RETURNING id, xmax = 0 AS inserted, run_at <= now() AS due)"
      " SELECT id, inserted, due FROM ins",
      7},

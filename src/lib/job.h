@@ -58,8 +58,10 @@ struct job_new {
 /*
  * Inserts a job on db, inside the caller's transaction if one is open.
  * When unique_key matches a non-final job, nothing is inserted: *id is the
- * existing job and *inserted 0 (if that job is running, it is marked to
- * run once more after it completes). id and inserted may be NULL.
+ * existing job and *inserted 0; the existing job's args are merged with
+ * these (jsonb ||: keys given here win, others stay), and if that job is
+ * running it is marked to run once more after it completes, with the
+ * merged args. id and inserted may be NULL.
  * XH_ERR_INVAL for a bad kind, args or key (checked by the table).
  */
 enum xh_err job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inserted);

@@ -3,6 +3,7 @@
  */
 #include "xero/api.h"
 #include "lib/config.h"
+#include "xero/pull.h"
 #include "xero/token.h"
 
 enum xh_err
@@ -18,8 +19,8 @@ xero_api_get(struct job_ctx *ctx, long long link_id, const char *path_query, con
 	err = xero_access_token(ctx, link_id, &token, &tenant);
 	if (err)
 		return err;
-	if (tenant == NULL)
-		return job_error(ctx, XH_ERR_PERMANENT, "Xero credential lacks tenant_id");
+	if (tenant == NULL || !xero_is_uuid(tenant)) /* it goes into a header line */
+		return job_error(ctx, XH_ERR_PERMANENT, "Xero credential lacks a tenant_id UUID");
 	headers[0] = xh_printf(ctx->arena, "Authorization: Bearer %s", token);
 	headers[1] = xh_printf(ctx->arena, "xero-tenant-id: %s", tenant);
 	headers[2] = "Accept: application/json";

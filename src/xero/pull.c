@@ -41,14 +41,14 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
     {"xero_pull_read",
      "SELECT l.status, " PQ_MS("c.modified_since") ", " PQ_MS("c.pass_since") ", c.page,"
      " c.pass_open, c.full_pass_at IS NULL OR c.full_pass_at <= now() - $3::bigint * interval '1 s',"
-     " c.full_pass_at = c.pass_started_at"
+     " c.full_pass_at = c.pass_started_at, coalesce(c.page_size, 0)"
      " FROM link l JOIN sync_cursor c ON c.link_id = l.id AND c.object = $2"
      " WHERE l.id = $1::bigint",
      3},
     /* PQ_BEGIN: $3 since (ms, -1 none), $4 full */
     {"xero_pull_begin",
      "UPDATE sync_cursor SET pass_open = true, page = 1, pass_since = " PQ_TS("$3") ","
-     " pass_read = 0, pass_total = NULL, pass_started_at = now(),"
+     " page_size = NULL, pass_read = 0, pass_total = NULL, pass_started_at = now(),"
      " full_pass_at = CASE WHEN $4::boolean THEN now() ELSE full_pass_at END" PQ_KEY,
      4},
     /*
@@ -57,9 +57,9 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      * page that names a record twice keeps its newest copy.
      */
     {"xero_pull_upsert",
-     "WITH r AS (SELECT DISTINCT ON (e->>'i') (e->>'i')::uuid AS id, (e->>'t')::bigint AS t,"
-     "  e->'p' AS p FROM jsonb_array_elements($3::jsonb) e"
-     "  ORDER BY e->>'i', (e->>'t')::bigint DESC),"
+     "WITH r AS (SELECT DISTINCT ON ((e->>'i')::uuid) (e->>'i')::uuid AS id,"
+     "  (e->>'t')::bigint AS t, e->'p' AS p FROM jsonb_array_elements($3::jsonb) e"
+     "  ORDER BY (e->>'i')::uuid, (e->>'t')::bigint DESC),"
      " up AS (INSERT INTO xero_record (link_id, object, xero_id, updated_at, payload, content_hash)"
      "  SELECT $1::bigint, $2, id, 'epoch'::timestamptz + t * interval '1 ms', p,"
      "  sha256(convert_to(p::text, 'UTF8')) FROM r"
@@ -72,12 +72,14 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
     /*
      * PQ_STEP: the cursor after a page, only if it is where this run read
      * it ($3 page, $4 since); $5 watermark, $6 since, $7 page, $8 open,
-     * $9 itemCount, $10 read, $11 records written, $12 skipped.
+     * $9 itemCount, $10 read, $11 records written, $12 skipped, $13 the
+     * request's page size.
      */
     {"xero_pull_step",
      "UPDATE sync_cursor SET"
-     " modified_since = coalesce(" PQ_TS("$5") ", modified_since),"
+     " modified_since = greatest(" PQ_TS("$5") ", modified_since),"
      " pass_since = " PQ_TS("$6") ", page = $7::int, pass_open = $8::boolean,"
+     " page_size = $13::int,"
      " pass_total = CASE WHEN $9::bigint >= 0 AND page = 1 THEN pass_read + $9::bigint"
      "  ELSE greatest(pass_total, pass_read + $10::bigint) END,"
      " pass_read = pass_read + $10::bigint, pulled = pulled + $11::bigint,"
@@ -85,7 +87,7 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      " last_pull_at = CASE WHEN $8::boolean THEN last_pull_at ELSE now() END" PQ_KEY
      " AND pass_open AND page = $3::int AND pass_since IS NOT DISTINCT FROM " PQ_TS("$4")
      " RETURNING pass_read, coalesce(pass_total, -1)",
-     12},
+     13},
     /* PQ_AUDIT */
     {"xero_pull_audit",
      "INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
@@ -108,7 +110,9 @@ struct pull_run {
 	struct xero_cursor cur;  /* as stored before the current page */
 	struct xero_cursor next; /* after it */
 	struct xero_page page;
-	int page_size;
+	int page_size;                    /* [sync] page_size */
+	int size;                         /* the current request's page size */
+	int query_size;                   /* the stored size of the current query; 0: none */
 	int full;                         /* the pass is a full one */
 	long long page_new, page_changed; /* the page's records inserted or rewritten */
 	long long nnew, nchanged;         /* the same, over this run */
@@ -134,12 +138,12 @@ db_error(struct pull_run *r, const char *what)
  * way. XH_ERR_NOTFOUND when the link is not active (nothing to do).
  */
 static enum xh_err
-load_cursor(struct pull_run *r, int full)
+load_cursor(struct pull_run *r, int full_arg)
 {
 	struct xh_arena *a = r->ctx->arena;
 	const char *full_s = ll(a, (long long)r->ctx->cfg->sync.full_pass_h * 3600);
 	PGresult *res = NULL;
-	int active;
+	int active, full;
 
 	if (xh_db_execv(r->ctx->db, &pull_sql[PQ_ENSURE], NULL, r->link, r->o->name) ||
 	    xh_db_execv(r->ctx->db, &pull_sql[PQ_READ], &res, r->link, r->o->name, full_s))
@@ -153,12 +157,18 @@ load_cursor(struct pull_run *r, int full)
 	r->cur.since_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	r->cur.page = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
 	r->cur.open = PQgetvalue(res, 0, 4)[0] == 't';
-	full = full || PQgetvalue(res, 0, 5)[0] == 't';
+	full = full_arg || PQgetvalue(res, 0, 5)[0] == 't';
 	r->full = PQgetvalue(res, 0, 6)[0] == 't';
+	r->query_size = (int)strtol(PQgetvalue(res, 0, 7), NULL, 10);
 	PQclear(res);
 	if (!active)
 		return XH_ERR_NOTFOUND;
-	if (r->cur.open && !full)
+	/*
+	 * An open pass goes on, whether it began long ago or as a full one; a
+	 * full pass asked for replaces an open incremental one. Whether a
+	 * periodic full pass is due is decided only when a pass begins.
+	 */
+	if (r->cur.open && (!full_arg || r->full))
 		return XH_OK;
 	xero_cursor_begin(&r->cur, full, (long long)r->ctx->cfg->sync.pull_overlap_s * 1000);
 	r->full = r->cur.since_ms < 0;
@@ -178,10 +188,15 @@ page_path(const struct pull_run *r)
 		return xh_printf(a, "%s?order=UpdatedDateUTC%%20ASC%s", r->o->endpoint,
 		                 r->o->query);
 	return xh_printf(a, "%s?page=%d&pageSize=%d&order=UpdatedDateUTC%%20ASC%s", r->o->endpoint,
-	                 r->cur.page, r->page_size, r->o->query);
+	                 r->cur.page, r->size, r->o->query);
 }
 
-/* Fetches and parses the page the cursor names. */
+/*
+ * Fetches and parses the page the cursor names. A first page over the HTTP
+ * client's body cap is asked for again at half the size; the later pages
+ * of that query keep the size their first page had (stored with the
+ * cursor), or the page numbers would no longer line up.
+ */
 static enum xh_err
 fetch_page(struct pull_run *r)
 {
@@ -194,13 +209,23 @@ fetch_page(struct pull_run *r)
 		xero_ims_format(r->cur.since_ms, ims);
 		extra = xh_printf(r->ctx->arena, "If-Modified-Since: %s", ims);
 	}
-	r->calls++;
-	err = xero_api_get(r->ctx, r->ctx->job->link_id, page_path(r), extra, &resp);
+	r->size = r->cur.page > 1 && r->query_size > 0 ? r->query_size : r->page_size;
+	for (;; r->size /= 2) {
+		r->calls++;
+		err = xero_api_get(r->ctx, r->ctx->job->link_id, page_path(r), extra, &resp);
+		if (err != XH_ERR_TOOBIG || !r->o->paged || r->cur.page != 1 || r->size < 2)
+			break;
+		xh_log(XH_LOG_WARN, "xero.pull_page_too_big", "object", r->o->name, "page_size",
+		       ll(r->ctx->arena, r->size), NULL);
+	}
 	if (err)
 		return err;
 	if (xero_page_parse(r->ctx->arena, r->o, resp.body, resp.body_len, &r->page) != XH_OK)
 		return job_error(r->ctx, XH_ERR_TRANSIENT, "Xero %s page %d: not a %s list",
 		                 r->o->endpoint, r->cur.page, r->o->endpoint);
+	if (!r->page.ordered)
+		xh_log(XH_LOG_WARN, "xero.pull_unordered", "object", r->o->name, "msg",
+		       "page not in UpdatedDateUTC order; walking pages", NULL);
 	r->nread += r->page.read;
 	r->nskip += r->page.skipped;
 	return XH_OK;
@@ -228,7 +253,7 @@ store_tx(struct xh_db *db, void *arg)
 {
 	struct pull_run *r = arg;
 	struct xh_arena *a = r->ctx->arena;
-	const char *p[12];
+	const char *p[13];
 	PGresult *res = NULL;
 	int moved;
 
@@ -242,7 +267,7 @@ store_tx(struct xh_db *db, void *arg)
 	p[6] = ll(a, r->next.page), p[7] = r->next.open ? "true" : "false";
 	p[8] = ll(a, r->page.item_count), p[9] = ll(a, r->page.read),
 	p[10] = ll(a, r->page_new + r->page_changed);
-	p[11] = ll(a, r->page.skipped);
+	p[11] = ll(a, r->page.skipped), p[12] = ll(a, r->size);
 	if (xh_db_exec(db, &pull_sql[PQ_STEP], p, &res))
 		return XH_ERR_DB;
 	moved = PQntuples(res) != 1;
@@ -264,7 +289,8 @@ store_page(struct pull_run *r)
 	enum xh_err err;
 
 	r->next = r->cur;
-	xero_cursor_step(&r->next, &r->page, r->page_size, r->o->paged);
+	xero_cursor_step(&r->next, &r->page, r->size, r->o->paged);
+	r->query_size = r->size;
 	err = xh_db_tx(r->ctx->db, store_tx, r);
 	if (err == XH_ERR_BUSY)
 		return job_error(r->ctx, XH_ERR_TRANSIENT,
@@ -283,6 +309,22 @@ store_page(struct pull_run *r)
 	       "pass_total", r->pass_total >= 0 ? ll(a, r->pass_total) : NULL, NULL);
 	r->cur = r->next;
 	return XH_OK;
+}
+
+/* One page, its allocations (the body above all) in an arena of their own. */
+static enum xh_err
+pull_page(struct pull_run *r)
+{
+	struct xh_arena *job_arena = r->ctx->arena;
+	enum xh_err err;
+
+	r->ctx->arena = xh_arena_new();
+	err = fetch_page(r);
+	if (!err)
+		err = store_page(r);
+	xh_arena_free(r->ctx->arena);
+	r->ctx->arena = job_arena;
+	return err;
 }
 
 /* Logs the end of a pass. */
@@ -338,9 +380,7 @@ xero_pull(struct job_ctx *ctx)
 			return job_error(ctx, XH_ERR_BUSY, "yielded mid-pass at page %d",
 			                 r.cur.page);
 		}
-		err = fetch_page(&r);
-		if (!err)
-			err = store_page(&r);
+		err = pull_page(&r);
 	}
 	if (!err)
 		log_done(&r);
@@ -381,8 +421,9 @@ enqueue_pulls(struct job_ctx *ctx, char *objs, int full, int *added)
 		return err;
 	for (char *o = strtok_r(objs, ",", &save); o != NULL && !err;
 	     o = strtok_r(NULL, ",", &save)) {
-		jn.args = xh_printf(ctx->arena, "{\"object\": \"%s\", \"full\": %s}", o,
-		                    full ? "true" : "false");
+		/* "full" only when asked: it then wins over a pending pull's args */
+		jn.args = xh_printf(ctx->arena, "{\"object\": \"%s\"%s}", o,
+		                    full ? ", \"full\": true" : "");
 		jn.unique_key = job_unique_key(ctx->arena, "xero.pull", jn.link_id, o);
 		err = job_enqueue(ctx->db, &jn, NULL, &inserted);
 		*added += inserted;

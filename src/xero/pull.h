@@ -59,7 +59,8 @@ struct xero_page {
 	int kept;         /* records in batch */
 	int read;         /* records on the page, kept or not */
 	int skipped;      /* records not kept: another type, or malformed (logged by the caller) */
-	long long max_ms; /* newest UpdatedDateUTC on the page; -1 if none */
+	long long max_ms; /* newest valid UpdatedDateUTC on the page, kept or not; -1 if none */
+	int ordered;      /* the valid UpdatedDateUTCs never decrease */
 	long long item_count; /* pagination.itemCount, -1 if absent */
 };
 
@@ -67,7 +68,8 @@ struct xero_page {
  * Parses a list response {"<endpoint>": [...], "pagination": {...}}. A
  * record is kept when it has a UUID in id_field, a UpdatedDateUTC of the
  * form "/Date(ms[+-hhmm])/", a type among o->types, and nothing that
- * PostgreSQL's jsonb refuses (a NUL in a string; NaN). XH_ERR_INVAL when
+ * PostgreSQL's jsonb refuses (a NUL in a string; NaN; a number of over
+ * 1000 digits or an exponent of over 4). XH_ERR_INVAL when
  * the body is not such an object, or not valid UTF-8; strings in the arena.
  */
 enum xh_err xero_page_parse(struct xh_arena *a, const struct xero_obj *o, const char *body,
@@ -99,7 +101,8 @@ void xero_cursor_begin(struct xero_cursor *c, int full, long long overlap_ms);
  * Moves the cursor past a page of page_size that was read with it: a
  * short page, or any page of an unpaged object, ends the pass; else the
  * next request starts after the page's newest record, or, when that
- * second is the one already asked for, takes the next page.
+ * second is the one already asked for or the page was not in date order,
+ * takes the next page.
  */
 void xero_cursor_step(struct xero_cursor *c, const struct xero_page *p, int page_size, int paged);
 

@@ -3,13 +3,15 @@
  * table, page parsing, Xero's date form, and the pass cursor.
  */
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "xero/pull.h"
 
-#define PAGE_DEPTH 64 /* Xero's records nest about six deep */
+#define PAGE_DEPTH      64   /* Xero's records nest about six deep */
+#define JSON_NUM_DIGITS 1000 /* longest integer or fraction part kept */
 
 static const char *const sales_invoice[] = {"ACCREC", NULL};
 static const char *const sales_credit[] = {"ACCRECCREDIT", NULL};
@@ -101,39 +103,52 @@ xero_ims_format(long long ms, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-/* 1 if s is a number as RFC 8259 writes it (json-c also takes "NaN", "1." and "1.e5"). */
+/* Skips a run of at most max digits at *s; 0 if there are none or too many. */
+static int
+skip_digits(const char **s, size_t max)
+{
+	size_t n = strspn(*s, "0123456789");
+
+	*s += n;
+	return n >= 1 && n <= max;
+}
+
+/*
+ * 1 if s is a number as RFC 8259 writes it (json-c also takes "NaN", "1."
+ * and "1.e5") that PostgreSQL's numeric can hold: no part longer than
+ * JSON_NUM_DIGITS digits, which also bounds the exponent.
+ */
 static int
 json_number(const char *s)
 {
 	s += *s == '-';
 	if (*s == '0')
 		s++;
-	else if (*s < '1' || *s > '9')
+	else if (*s < '1' || *s > '9' || !skip_digits(&s, JSON_NUM_DIGITS))
 		return 0;
-	s += strspn(s, "0123456789");
-	if (*s == '.') {
-		if (*++s < '0' || *s > '9')
-			return 0;
-		s += strspn(s, "0123456789");
-	}
+	if (*s == '.' && (s++, !skip_digits(&s, JSON_NUM_DIGITS)))
+		return 0;
 	if (*s == 'e' || *s == 'E') {
 		s++;
 		s += *s == '+' || *s == '-';
-		if (*s < '0' || *s > '9')
+		if (!skip_digits(&s, 4)) /* |exponent| < 10000: numeric's range is wider */
 			return 0;
-		s += strspn(s, "0123456789");
 	}
 	return *s == '\0';
 }
 
 /*
- * 1 if v (recursively) holds what jsonb refuses: a string with a NUL byte,
- * or a number JSON does not write (json-c accepts "NaN", "1." and "1.e5").
+ * 1 if v (recursively) holds what jsonb refuses or json-c changed: a string
+ * with a NUL byte, a number JSON does not write (json-c accepts "NaN", "1."
+ * and "1.e5") or numeric cannot hold, or an integer beyond 64 bits.
  */
 static int
 unstorable(json_object *v)
 {
 	switch (json_object_get_type(v)) {
+	case json_type_int: /* json-c clamps what 64 bits cannot hold: that is not Xero's value */
+		return json_object_get_int64(v) == INT64_MIN ||
+		       json_object_get_uint64(v) == UINT64_MAX;
 	case json_type_double:
 		return !json_number(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	case json_type_string:
@@ -183,22 +198,30 @@ type_kept(const struct xero_obj *o, json_object *rec)
 	return 0;
 }
 
-/* Adds rec to batch when it is kept; counts it either way. */
+/*
+ * Adds rec to batch when it is kept; counts it either way. Every dated
+ * record, kept or not, moves max_ms and the order check: the cursor steps
+ * past what the page showed, not only past what the mirror keeps.
+ */
 static void
 take_record(const struct xero_obj *o, json_object *rec, json_object *batch, struct xero_page *out)
 {
-	const char *id =
-	    json_object_is_type(rec, json_type_object) ? member_str(rec, o->id_field) : NULL;
-	long long ms = id ? xero_date_ms(member_str(rec, "UpdatedDateUTC")) : -1;
+	int obj = json_object_is_type(rec, json_type_object);
+	const char *id = obj ? member_str(rec, o->id_field) : NULL;
+	long long ms = obj ? xero_date_ms(member_str(rec, "UpdatedDateUTC")) : -1;
 	json_object *e;
 
 	out->read++;
+	if (ms >= 0) {
+		if (ms < out->max_ms)
+			out->ordered = 0;
+		else
+			out->max_ms = ms;
+	}
 	if (ms < 0 || !xero_is_uuid(id) || !type_kept(o, rec) || unstorable(rec)) {
 		out->skipped++;
 		return;
 	}
-	if (ms > out->max_ms)
-		out->max_ms = ms;
 	e = json_object_new_object();
 	json_object_object_add(e, "i", json_object_new_string(id));
 	json_object_object_add(e, "t", json_object_new_int64(ms));
@@ -250,6 +273,7 @@ xero_page_parse(struct xh_arena *a, const struct xero_obj *o, const char *body, 
 
 	memset(out, 0, sizeof(*out));
 	out->max_ms = -1;
+	out->ordered = 1;
 	if (root == NULL || !json_object_object_get_ex(root, o->endpoint, &list) ||
 	    !json_object_is_type(list, json_type_array)) {
 		json_object_put(root);
@@ -292,10 +316,12 @@ xero_cursor_step(struct xero_cursor *c, const struct xero_page *p, int page_size
 	/*
 	 * One second back from the newest record: whether Xero compares
 	 * If-Modified-Since with >= or > at its one-second precision, every
-	 * record not yet read comes back.
+	 * record not yet read comes back. That holds only if the page came in
+	 * UpdatedDateUTC order; if not, walk the pages of the same query.
 	 */
 	next = p->max_ms >= 1000 ? p->max_ms - 1000 : 0;
-	if (p->max_ms >= 0 && next / 1000 > (c->since_ms < 0 ? -1 : c->since_ms / 1000)) {
+	if (p->ordered && p->max_ms >= 0 &&
+	    next / 1000 > (c->since_ms < 0 ? -1 : c->since_ms / 1000)) {
 		c->since_ms = next;
 		c->page = 1;
 	} else {

@@ -288,7 +288,8 @@ START_TEST(page_keeps_only_sales_types)
 	ck_assert_int_eq(p.read, 4);
 	ck_assert_int_eq(p.kept, 1);
 	ck_assert_int_eq(p.skipped, 3);
-	ck_assert_int_eq(p.max_ms, 5000); /* a skipped record's date does not count */
+	ck_assert_int_eq(p.max_ms, 9000); /* every dated record counts, kept or not */
+	ck_assert_int_eq(p.ordered, 0);
 	assert_entry(&p, "invoice", 0, ID2, 5000);
 
 	ck_assert_int_eq(page("invoice",
@@ -311,7 +312,7 @@ START_TEST(page_keeps_only_sales_types)
 	ck_assert_int_eq(p.read, 7);
 	ck_assert_int_eq(p.kept, 4);
 	ck_assert_int_eq(p.skipped, 3);
-	ck_assert_int_eq(p.max_ms, 4000);
+	ck_assert_int_eq(p.max_ms, 8000); /* supplier payments move the cursor too */
 	assert_entry(&p, "payment", 0, ID1, 1000);
 	assert_entry(&p, "payment", 1, ID2, 2000);
 	assert_entry(&p, "payment", 2, ID3, 3000);
@@ -384,6 +385,65 @@ START_TEST(page_keeps_json_numbers_and_utf8)
 }
 END_TEST
 
+START_TEST(page_out_of_date_order_walks_pages)
+{
+	struct xero_cursor c = {1573755000000LL, 1573755000000LL, 1, 1};
+	struct xero_page p;
+
+	ck_assert_int_eq(page("contact",
+	                      list("contact", rec("contact", NULL, ID1, 1573755090000LL),
+	                           rec("contact", NULL, ID2, 1573755080000LL), NULL),
+	                      &p),
+	                 XH_OK);
+	ck_assert_int_eq(p.ordered, 0);
+	ck_assert_int_eq(p.max_ms, 1573755090000LL);
+	xero_cursor_step(&c, &p, 2, 1);
+	/* the same query's next page, not a jump past records it may not have shown */
+	ck_assert_int_eq(c.since_ms, 1573755000000LL);
+	ck_assert_int_eq(c.page, 2);
+	ck_assert_int_eq(c.watermark_ms, 1573755090000LL);
+
+	ck_assert_int_eq(page("contact",
+	                      list("contact", rec("contact", NULL, ID1, 1573755080000LL),
+	                           rec("contact", NULL, ID2, 1573755080000LL), NULL),
+	                      &p),
+	                 XH_OK);
+	ck_assert_int_eq(p.ordered, 1); /* equal dates are in order */
+}
+END_TEST
+
+START_TEST(page_skips_numbers_postgresql_cannot_hold)
+{
+	struct xero_page p;
+	struct xh_buf b;
+	const char *body;
+
+	xh_buf_init(&b);
+	xh_buf_puts(&b, "{\"Contacts\":[{" ID_1 "," AT_9 ",\"Big\":");
+	for (int i = 0; i < 1001; i++)
+		xh_buf_putc(&b, '9');
+	xh_buf_puts(&b, "}]}");
+	body = xh_buf_dup(a, &b);
+	xh_buf_free(&b);
+	ck_assert_int_eq(page("contact", body, &p), XH_OK);
+	ck_assert_int_eq(p.skipped, 1);
+	ck_assert_int_eq(
+	    page("contact", "{\"Contacts\":[{" ID_1 "," AT_9 ",\"N\":-9223372036854775809}]}", &p),
+	    XH_OK);
+	ck_assert_int_eq(p.skipped, 1);
+	ck_assert_int_eq(
+	    page("contact", "{\"Contacts\":[{" ID_1 "," AT_9 ",\"N\":18446744073709551614}]}", &p),
+	    XH_OK);
+	ck_assert_int_eq(p.kept, 1);
+	ck_assert_int_eq(page("contact", "{\"Contacts\":[{" ID_1 "," AT_9 ",\"E\":1e10000}]}", &p),
+	                 XH_OK);
+	ck_assert_int_eq(p.skipped, 1);
+	ck_assert_int_eq(
+	    page("contact", "{\"Contacts\":[{" ID_1 "," AT_9 ",\"E\":1.5e-9999}]}", &p), XH_OK);
+	ck_assert_int_eq(p.kept, 1);
+}
+END_TEST
+
 START_TEST(page_skips_malformed_records)
 {
 	const char *good = "{\"ContactID\":\"" ID3 "\",\"Name\":\"ok\","
@@ -395,7 +455,7 @@ START_TEST(page_skips_malformed_records)
 	ck_assert_msg(p.kept == 1 && p.skipped == 1, "kept %d skipped %d: %s", p.kept, p.skipped,
 	              bad_records[_i]);
 	ck_assert_int_eq(p.read, 2);
-	ck_assert_int_eq(p.max_ms, 4000);
+	ck_assert_int_ge(p.max_ms, 4000); /* a bad record's valid date counts too */
 	assert_entry(&p, "contact", 0, ID3, 4000);
 	/* the other order too */
 	ck_assert_int_eq(page("contact", list("contact", good, bad_records[_i], NULL), &p), XH_OK);
@@ -405,7 +465,7 @@ START_TEST(page_skips_malformed_records)
 }
 END_TEST
 
-START_TEST(page_of_only_skipped_records_has_no_newest)
+START_TEST(page_of_only_skipped_records_still_has_a_newest)
 {
 	struct xero_page p;
 
@@ -417,7 +477,7 @@ START_TEST(page_of_only_skipped_records_has_no_newest)
 	ck_assert_int_eq(p.read, 3);
 	ck_assert_int_eq(p.kept, 0);
 	ck_assert_int_eq(p.skipped, 3);
-	ck_assert_int_eq(p.max_ms, -1);
+	ck_assert_int_eq(p.max_ms, 9000); /* the supplier invoice's date moves the cursor */
 	ck_assert_int_eq(p.item_count, 3);
 	ck_assert_str_eq(p.batch, "[]");
 }
@@ -704,7 +764,11 @@ static const struct {
 START_TEST(cursor_step_follows_the_pass)
 {
 	struct xero_cursor c = steps[_i].before;
-	struct xero_page p = {NULL, steps[_i].read, steps[_i].read, 0, steps[_i].max_ms, -1};
+	struct xero_page p = {.read = steps[_i].read,
+	                      .kept = steps[_i].read,
+	                      .max_ms = steps[_i].max_ms,
+	                      .ordered = 1,
+	                      .item_count = -1};
 
 	xero_cursor_step(&c, &p, steps[_i].page_size, steps[_i].paged);
 	ck_assert_msg(c.watermark_ms == steps[_i].after.watermark_ms &&
@@ -749,7 +813,7 @@ sim_pass(struct xero_cursor *c, int full, long long overlap, int strict, int pag
 
 	xero_cursor_begin(c, full, overlap);
 	while (c->open && requests < 10000) {
-		struct xero_page p = {NULL, 0, 0, 0, -1, -1};
+		struct xero_page p = {.max_ms = -1, .ordered = 1, .item_count = -1};
 		int match = 0;
 
 		for (int i = 0; i < SIM_N; i++) {
@@ -822,7 +886,7 @@ main(void)
 	unit_add(s, "page_types", page_keeps_only_sales_types, 0, setup, teardown);
 	unit_add(s, "page_skip", page_skips_malformed_records, (int)XH_NELEM(bad_records), setup,
 	         teardown);
-	unit_add(s, "page_all_skipped", page_of_only_skipped_records_has_no_newest, 0, setup,
+	unit_add(s, "page_all_skipped", page_of_only_skipped_records_still_has_a_newest, 0, setup,
 	         teardown);
 	unit_add(s, "page_twice", page_keeps_a_record_named_twice, 0, setup, teardown);
 	unit_add(s, "page_count", page_reads_the_item_count, (int)XH_NELEM(counts), setup,
@@ -832,6 +896,9 @@ main(void)
 	unit_add(s, "page_len", page_reads_len_bytes_only, 0, setup, teardown);
 	unit_add(s, "page_depth", page_refuses_deep_nesting, 0, setup, teardown);
 	unit_add(s, "page_numbers", page_keeps_json_numbers_and_utf8, 0, setup, teardown);
+	unit_add(s, "page_order", page_out_of_date_order_walks_pages, 0, setup, teardown);
+	unit_add(s, "page_big_numbers", page_skips_numbers_postgresql_cannot_hold, 0, setup,
+	         teardown);
 	unit_add(s, "cursor_begin", cursor_begin_starts_at_the_watermark_less_the_overlap, 0, NULL,
 	         NULL);
 	unit_add(s, "cursor_step", cursor_step_follows_the_pass, (int)XH_NELEM(steps), NULL, NULL);
