@@ -10,6 +10,7 @@ import re
 import signal
 import sys
 import time
+import uuid
 
 import pytest
 
@@ -373,5 +374,55 @@ def test_an_interrupted_full_pull_goes_on_where_it_stopped(tmp_path):
         (detail,) = p.inst.q("SELECT detail FROM audit_event WHERE action = 'xero.pull'"
                              " ORDER BY id DESC LIMIT 1")[0]
         assert detail["full"] is True
+    finally:
+        p.close()
+
+
+def clones(objs, idf, n, start_ms, **fields):
+    """n copies of objs' first record with new ids, one second apart from start_ms."""
+    base = objs[0]
+    out = []
+    for k in range(n):
+        o = json.loads(json.dumps(base))
+        o[idf] = str(uuid.uuid4())
+        o["UpdatedDateUTC"] = "/Date(%d+0000)/" % (start_ms + k * 1000)
+        o.update(fields)
+        out.append(o)
+    return out
+
+
+def test_records_the_mirror_skips_still_move_the_cursor(tmp_path):
+    p = Pull(tmp_path, sync={"page_size": 50})
+    try:
+        supplier = [o for o in p.org["Payments"] if o["PaymentType"] == "ACCPAYPAYMENT"]
+        newest = max(date_ms(o["UpdatedDateUTC"]) for o in p.org["Payments"])
+        p.xero.post("/_sim/seed", {"tenantId": p.tenant, "Payments": clones(
+            supplier, "PaymentID", 180, newest + 60000)})
+        p.run(["payment"])
+        n_calls = len(p.calls("payment"))
+        p.run(["payment"])
+        # Nothing changed: one call, although the newest 180 payments are supplier ones
+        # the mirror never keeps.
+        assert len(p.calls("payment")) - n_calls == 1
+        p.assert_mirrored("payment")
+    finally:
+        p.close()
+
+
+def test_a_page_too_big_for_the_client_is_read_at_half_the_size(tmp_path):
+    # 60 invoices of about 1 MiB each: a page of 40 is over the client's 32 MiB cap.
+    p = Pull(tmp_path, sync={"page_size": 40}, sizes=dict(SIZES, invoices=0, payments=0,
+                                                            credit_notes=0))
+    try:
+        contact = p.org["Contacts"][0]
+        template = [{"Type": "ACCREC", "InvoiceID": "x", "Status": "AUTHORISED",
+                     "Contact": {"ContactID": contact["ContactID"], "Name": contact["Name"]},
+                     "LineItems": [], "CurrencyCode": "NZD", "Total": 1}]
+        big = clones(template, "InvoiceID", 60, 1700000000000, Reference="r" * (1 << 20))
+        p.xero.post("/_sim/seed", {"tenantId": p.tenant, "Invoices": big})
+        p.run(["invoice"], timeout=120)
+        sizes = [re.search(r"pageSize=(\d+)", c["query"]).group(1) for c in p.calls("invoice")]
+        assert sizes[:2] == ["40", "20"], sizes
+        assert set(p.mirror("invoice")) == {o["InvoiceID"] for o in big}
     finally:
         p.close()
