@@ -86,7 +86,8 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      " skipped = skipped + $12::bigint,"
      " last_pull_at = CASE WHEN $8::boolean THEN last_pull_at ELSE now() END" PQ_KEY
      " AND pass_open AND page = $3::int AND pass_since IS NOT DISTINCT FROM " PQ_TS("$4")
-     " RETURNING pass_read, coalesce(pass_total, -1)",
+     " RETURNING pass_read, coalesce(pass_total, -1),"
+     " (SELECT status = 'active' FROM link WHERE id = $1::bigint)",
      13},
     /* PQ_AUDIT */
     {"xero_pull_audit",
@@ -113,6 +114,7 @@ struct pull_run {
 	int page_size;                    /* [sync] page_size */
 	int size;                         /* the current request's page size */
 	int query_size;                   /* the stored size of the current query; 0: none */
+	int paused;                       /* the link stopped being active during the run */
 	int full;                         /* the pass is a full one */
 	long long page_new, page_changed; /* the page's records inserted or rewritten */
 	long long nnew, nchanged;         /* the same, over this run */
@@ -274,6 +276,7 @@ store_tx(struct xh_db *db, void *arg)
 	if (!moved) {
 		r->pass_read = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		r->pass_total = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		r->paused = PQgetvalue(res, 0, 2)[0] != 't';
 	}
 	PQclear(res);
 	if (moved)
@@ -374,7 +377,7 @@ xero_pull(struct job_ctx *ctx)
 		       NULL);
 		return XH_OK;
 	}
-	while (!err && r.cur.open) {
+	while (!err && r.cur.open && !r.paused) {
 		if (job_should_yield(ctx, PULL_YIELD_MS)) {
 			ctx->snooze_ms = 1; /* the cursor holds the place; go on at once */
 			return job_error(ctx, XH_ERR_BUSY, "yielded mid-pass at page %d",
@@ -382,7 +385,10 @@ xero_pull(struct job_ctx *ctx)
 		}
 		err = pull_page(&r);
 	}
-	if (!err)
+	if (!err && r.paused)
+		xh_log(XH_LOG_INFO, "xero.pull_stopped", "link", r.link, "object", r.o->name, "msg",
+		       "link no longer active; the pass goes on when it is", NULL);
+	else if (!err)
 		log_done(&r);
 	return err;
 }

@@ -426,3 +426,24 @@ def test_a_page_too_big_for_the_client_is_read_at_half_the_size(tmp_path):
         assert set(p.mirror("invoice")) == {o["InvoiceID"] for o in big}
     finally:
         p.close()
+
+
+def test_pausing_a_link_stops_its_pull_after_the_page_in_hand(tmp_path):
+    p = Pull(tmp_path, sync={"page_size": 50})
+    try:
+        w = p.slow_invoice_pass(200, 100)
+        p.inst.q("UPDATE link SET status = 'paused' WHERE id = %s", (p.link,))
+        assert wait_for(p.pulls_done(1), timeout=10), p.jobs()
+        stopped = p.cursor("invoice")
+        assert stopped[0] is True and stopped[3] < len(p.expected("invoice"))
+        n_calls = len(p.calls("invoice"))
+        time.sleep(1)
+        assert len(p.calls("invoice")) == n_calls
+        p.inst.q("UPDATE link SET status = 'active' WHERE id = %s", (p.link,))
+        p.pull("invoice")
+        assert wait_for(p.pulls_done(2), timeout=60), p.jobs()
+        w.stop()
+        p.assert_mirrored("invoice")
+        assert p.cursor("invoice")[0] is False
+    finally:
+        p.close()
