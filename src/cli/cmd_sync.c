@@ -38,25 +38,18 @@ check_link(struct cli_ctx *ctx, const char *link)
 
 /* Enqueues one job; prints what happened. */
 static int
-enqueue(struct cli_ctx *ctx, struct xh_arena *a, long long link, const char *kind,
-        const char *object, int full)
+enqueue(struct cli_ctx *ctx, struct xh_arena *a, long long link, const char *object, int full)
 {
-	struct job_new jn = {.kind = kind, .link_id = link};
+	struct job_new jn;
 	long long id = 0;
 	int inserted = 0;
 
-	jn.unique_key = job_unique_key(a, kind, link, object);
-	/* "full" only when asked, so that it wins over a pending job's args */
-	if (object != NULL) /* a name from the object table: nothing to escape */
-		jn.args =
-		    xh_printf(a, "{\"object\": \"%s\"%s}", object, full ? ", \"full\": true" : "");
-	else
-		jn.args = full ? "{\"full\": true}" : "{}";
+	xero_pull_job(a, link, object, full, &jn);
 	if (job_enqueue(ctx->db, &jn, &id, &inserted) != XH_OK)
 		return cli_fail("sync: %s", xh_db_error(ctx->db));
 	printf(inserted ? "enqueued %s job %lld%s%s\n"
 	                : "%s job %lld%s%s was already pending (its args now include these)\n",
-	       kind, id, object ? " for " : "", object ? object : "");
+	       jn.kind, id, object ? " for " : "", object ? object : "");
 	return CLI_OK;
 }
 
@@ -100,9 +93,9 @@ cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	a = xh_arena_new();
 	if (optind + 1 == argc)
-		rc = enqueue(ctx, a, link, "xero.poll", NULL, full);
+		rc = enqueue(ctx, a, link, NULL, full);
 	for (i = optind + 1; i < argc && rc == CLI_OK; i++)
-		rc = enqueue(ctx, a, link, "xero.pull", argv[i], full);
+		rc = enqueue(ctx, a, link, argv[i], full);
 	xh_arena_free(a);
 	return rc;
 }

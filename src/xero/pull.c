@@ -417,7 +417,7 @@ object_array(struct xh_arena *a)
 static enum xh_err
 enqueue_pulls(struct job_ctx *ctx, char *objs, int full, int *added)
 {
-	struct job_new jn = {.kind = "xero.pull", .link_id = ctx->job->link_id};
+	struct job_new jn;
 	char *save = NULL;
 	enum xh_err err;
 	int inserted;
@@ -427,10 +427,7 @@ enqueue_pulls(struct job_ctx *ctx, char *objs, int full, int *added)
 		return err;
 	for (char *o = strtok_r(objs, ",", &save); o != NULL && !err;
 	     o = strtok_r(NULL, ",", &save)) {
-		/* "full" only when asked: it then wins over a pending pull's args */
-		jn.args = xh_printf(ctx->arena, "{\"object\": \"%s\"%s}", o,
-		                    full ? ", \"full\": true" : "");
-		jn.unique_key = job_unique_key(ctx->arena, "xero.pull", jn.link_id, o);
+		xero_pull_job(ctx->arena, ctx->job->link_id, o, full, &jn);
 		err = job_enqueue(ctx->db, &jn, NULL, &inserted);
 		*added += inserted;
 	}

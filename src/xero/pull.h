@@ -106,6 +106,15 @@ void xero_cursor_begin(struct xero_cursor *c, int full, long long overlap_ms);
  */
 void xero_cursor_step(struct xero_cursor *c, const struct xero_page *p, int page_size, int paged);
 
+/*
+ * The job that pulls object of link ("xero.pull"), or, with object NULL,
+ * polls every enabled object ("xero.poll"), unique per link and object.
+ * Its args name "full" only when it is set, so that a full request wins
+ * over the args of a pending job it collapses into. Strings in the arena.
+ */
+void xero_pull_job(struct xh_arena *a, long long link, const char *object, int full,
+                   struct job_new *jn);
+
 /* Job handlers; see job.h for the outcome conventions. */
 enum xh_err xero_pull(struct job_ctx *ctx);
 enum xh_err xero_poll(struct job_ctx *ctx);

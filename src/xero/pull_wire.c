@@ -328,3 +328,17 @@ xero_cursor_step(struct xero_cursor *c, const struct xero_page *p, int page_size
 		c->page++;
 	}
 }
+
+void
+xero_pull_job(struct xh_arena *a, long long link, const char *object, int full, struct job_new *jn)
+{
+	memset(jn, 0, sizeof(*jn));
+	jn->kind = object != NULL ? "xero.pull" : "xero.poll";
+	jn->link_id = link;
+	jn->unique_key = job_unique_key(a, jn->kind, link, object);
+	if (object != NULL) /* a name from the object table: nothing to escape */
+		jn->args =
+		    xh_printf(a, "{\"object\": \"%s\"%s}", object, full ? ", \"full\": true" : "");
+	else
+		jn->args = full ? "{\"full\": true}" : "{}";
+}
