@@ -136,12 +136,17 @@ class Pull:
     def close(self):
         self.inst.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 @pytest.fixture
 def pull(tmp_path):
-    p = Pull(tmp_path)
-    yield p
-    p.close()
+    with Pull(tmp_path) as p:
+        yield p
 
 
 def test_backfill_mirrors_every_sales_record_in_the_fewest_calls(pull):
@@ -209,8 +214,7 @@ def test_a_change_xero_does_not_date_needs_the_full_pass(pull):
 
 
 def test_records_edited_during_a_pass_are_not_lost(tmp_path):
-    p = Pull(tmp_path, sync={"page_size": 50})
-    try:
+    with Pull(tmp_path, sync={"page_size": 50}) as p:
         seeded = p.expected("invoice")
         ids = sorted(seeded, key=lambda i: date_ms(seeded[i]["UpdatedDateUTC"]))
         w = p.slow_invoice_pass(150, 150)
@@ -224,13 +228,10 @@ def test_records_edited_during_a_pass_are_not_lost(tmp_path):
         rows = p.mirror("invoice")
         p.assert_mirrored("invoice")
         assert all(rows[i][2]["Reference"] == "moved" for i in edited)
-    finally:
-        p.close()
 
 
 def test_a_killed_worker_resumes_the_pass_from_its_last_page(tmp_path):
-    p = Pull(tmp_path, sync={"page_size": 50})
-    try:
+    with Pull(tmp_path, sync={"page_size": 50}) as p:
         w = p.slow_invoice_pass(200, 200)
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait()
@@ -247,16 +248,13 @@ def test_a_killed_worker_resumes_the_pass_from_its_last_page(tmp_path):
         # One pass, begun as a full one by the first worker and finished by the second.
         (detail,) = p.inst.q("SELECT detail FROM audit_event WHERE action = 'xero.pull'")[0]
         assert detail["full"] is True and detail["pass_read"] == p.cursor("invoice")[3]
-    finally:
-        p.close()
 
 
 def test_a_429_mid_pass_snoozes_the_pull_and_it_completes(tmp_path):
     # The simulator's minute budget is 3 calls per 3 s; our own gate is told
     # nothing of it, so the simulator's 429 and Retry-After are what stop us.
-    p = Pull(tmp_path, sim_args=("--time-scale", "0.05"), sync={"page_size": 100},
-             ratelimit={"xero_per_minute": 100000})
-    try:
+    with Pull(tmp_path, sim_args=("--time-scale", "0.05"), sync={"page_size": 100},
+              ratelimit={"xero_per_minute": 100000}) as p:
         p.xero.post("/_sim/limits", {"minute": 3})
         p.run(["invoice"], timeout=60)
         statuses = [c["status"] for c in p.calls("invoice")]
@@ -264,13 +262,10 @@ def test_a_429_mid_pass_snoozes_the_pull_and_it_completes(tmp_path):
         (job,) = p.jobs()
         assert job[1:3] == ("completed", 1) and job[3] >= 1, job
         p.assert_mirrored("invoice")
-    finally:
-        p.close()
 
 
 def test_the_poll_pulls_each_enabled_object_of_active_links_only(tmp_path):
-    p = Pull(tmp_path, settings={"objects": {"payment": False, "item": False}})
-    try:
+    with Pull(tmp_path, settings={"objects": {"payment": False, "item": False}}) as p:
         paused, _, _ = add_xero_link(p.inst, p.xero, name="paused", status="paused",
                                      tenant=p.tenant)
         w = p.inst.worker(p.config, env={"XHSYNC_WORKER_TEST_KINDS": "1",
@@ -291,23 +286,17 @@ def test_the_poll_pulls_each_enabled_object_of_active_links_only(tmp_path):
             p.assert_mirrored(obj)
         assert p.inst.one("SELECT count(*) FROM xero_record WHERE object IN ('payment', 'item')"
                           " OR link_id = %s", (paused,)) == 0
-    finally:
-        p.close()
 
 
 def test_a_pull_for_a_paused_link_reads_nothing(tmp_path):
-    p = Pull(tmp_path, status="paused")
-    try:
+    with Pull(tmp_path, status="paused") as p:
         p.run(["invoice"])
         assert p.calls("invoice") == []
         assert p.inst.one("SELECT count(*) FROM xero_record") == 0
-    finally:
-        p.close()
 
 
 def test_a_stopping_worker_leaves_the_pass_to_the_next_without_using_an_attempt(tmp_path):
-    p = Pull(tmp_path, sync={"page_size": 50})
-    try:
+    with Pull(tmp_path, sync={"page_size": 50}) as p:
         w = p.slow_invoice_pass(200, 100)
         t0 = time.time()
         w.stop()
@@ -319,8 +308,6 @@ def test_a_stopping_worker_leaves_the_pass_to_the_next_without_using_an_attempt(
         assert wait_for(p.pulls_done(1), timeout=60), p.jobs()
         assert p.jobs()[0][1:3] == ("completed", 1)
         p.assert_mirrored("invoice")
-    finally:
-        p.close()
 
 
 def test_the_cli_pulls_a_link_now(pull):
@@ -353,8 +340,7 @@ def test_the_cli_pulls_a_link_now(pull):
 
 
 def test_an_interrupted_full_pull_goes_on_where_it_stopped(tmp_path):
-    p = Pull(tmp_path, sync={"page_size": 50})
-    try:
+    with Pull(tmp_path, sync={"page_size": 50}) as p:
         p.run(["invoice"])
         n_calls = len(p.calls("invoice"))
         p.xero.post("/_sim/faults", {"latency_ms": 200, "path_regex": "^/api.xro/2.0/Invoices"})
@@ -374,8 +360,6 @@ def test_an_interrupted_full_pull_goes_on_where_it_stopped(tmp_path):
         (detail,) = p.inst.q("SELECT detail FROM audit_event WHERE action = 'xero.pull'"
                              " ORDER BY id DESC LIMIT 1")[0]
         assert detail["full"] is True
-    finally:
-        p.close()
 
 
 def clones(objs, idf, n, start_ms, **fields):
@@ -392,8 +376,7 @@ def clones(objs, idf, n, start_ms, **fields):
 
 
 def test_records_the_mirror_skips_still_move_the_cursor(tmp_path):
-    p = Pull(tmp_path, sync={"page_size": 50})
-    try:
+    with Pull(tmp_path, sync={"page_size": 50}) as p:
         supplier = [o for o in p.org["Payments"] if o["PaymentType"] == "ACCPAYPAYMENT"]
         newest = max(date_ms(o["UpdatedDateUTC"]) for o in p.org["Payments"])
         p.xero.post("/_sim/seed", {"tenantId": p.tenant, "Payments": clones(
@@ -405,15 +388,12 @@ def test_records_the_mirror_skips_still_move_the_cursor(tmp_path):
         # the mirror never keeps.
         assert len(p.calls("payment")) - n_calls == 1
         p.assert_mirrored("payment")
-    finally:
-        p.close()
 
 
 def test_a_page_too_big_for_the_client_is_read_at_half_the_size(tmp_path):
     # 60 invoices of about 1 MiB each: a page of 40 is over the client's 32 MiB cap.
-    p = Pull(tmp_path, sync={"page_size": 40}, sizes=dict(SIZES, invoices=0, payments=0,
-                                                            credit_notes=0))
-    try:
+    with Pull(tmp_path, sync={"page_size": 40}, sizes=dict(SIZES, invoices=0, payments=0,
+                                                             credit_notes=0)) as p:
         contact = p.org["Contacts"][0]
         template = [{"Type": "ACCREC", "InvoiceID": "x", "Status": "AUTHORISED",
                      "Contact": {"ContactID": contact["ContactID"], "Name": contact["Name"]},
@@ -424,13 +404,10 @@ def test_a_page_too_big_for_the_client_is_read_at_half_the_size(tmp_path):
         sizes = [re.search(r"pageSize=(\d+)", c["query"]).group(1) for c in p.calls("invoice")]
         assert sizes[:2] == ["40", "20"], sizes
         assert set(p.mirror("invoice")) == {o["InvoiceID"] for o in big}
-    finally:
-        p.close()
 
 
 def test_pausing_a_link_stops_its_pull_after_the_page_in_hand(tmp_path):
-    p = Pull(tmp_path, sync={"page_size": 50})
-    try:
+    with Pull(tmp_path, sync={"page_size": 50}) as p:
         w = p.slow_invoice_pass(200, 100)
         p.inst.q("UPDATE link SET status = 'paused' WHERE id = %s", (p.link,))
         assert wait_for(p.pulls_done(1), timeout=10), p.jobs()
@@ -445,5 +422,3 @@ def test_pausing_a_link_stops_its_pull_after_the_page_in_hand(tmp_path):
         w.stop()
         p.assert_mirrored("invoice")
         assert p.cursor("invoice")[0] is False
-    finally:
-        p.close()
