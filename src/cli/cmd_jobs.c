@@ -27,6 +27,7 @@ enum jobs_sql {
 static const struct xh_sql jobs_sql[JOBS__MAX] = {
     /* JOBS_LIST */
     {"cli_jobs_list",
+     XH_SQL_IDEMPOTENT
      "SELECT id, state, kind, coalesce(link_id::text, '-'), attempts || '/' || max_attempts,"
      " " JOBS_TS("run_at") ", coalesce(left(regexp_replace(last_error, '\\s+', ' ', 'g'), 60), '')"
                            " FROM job WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL "

@@ -20,6 +20,15 @@ struct xh_sql {
 	int nparams;
 };
 
+/*
+ * Starts the text of a statement that is idempotent: running it twice has
+ * the effect of running it once (a read, or a write guarded so that a
+ * second run changes nothing). Only such a statement is sent again after
+ * the connection broke while it was under way, since the server may have
+ * run it already. {"name", XH_SQL_IDEMPOTENT "SELECT ...", n}
+ */
+#define XH_SQL_IDEMPOTENT "/* idempotent */ "
+
 struct xh_db;
 
 /*
@@ -53,8 +62,12 @@ const char *xh_db_sqlstate(const struct xh_db *db);
 /*
  * Runs a prepared statement with sql->nparams text parameters (NULL means
  * SQL NULL). On success returns XH_OK and, if res is not NULL, the result
- * for the caller to PQclear. A broken connection is reconnected once and
- * the statement retried only when no transaction was open.
+ * for the caller to PQclear. A connection found dead before the statement
+ * is sent (the server restarted while it was idle) is reconnected first.
+ * When it breaks after the statement was sent, the statement is sent once
+ * more on a new connection only if it is idempotent and no transaction
+ * was open; otherwise XH_ERR_DB, and the caller decides (its own retry is
+ * safe where the statement's effect can be seen or is harmless twice).
  */
 enum xh_err xh_db_exec(struct xh_db *db, const struct xh_sql *sql, const char *const *params,
                        PGresult **res);

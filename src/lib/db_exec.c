@@ -1,7 +1,8 @@
 /*
  * db_exec.c: the statement half of db.h: named prepared statements that
  * are prepared once per connection, one retry after a reconnect outside a
- * transaction, and transactions with retry on serialization failure.
+ * transaction (of idempotent statements only, once one was sent), and
+ * transactions with retry on serialization failure.
  */
 #include <errno.h>
 #include <limits.h>
@@ -59,10 +60,32 @@ result_error(struct xh_db *db, const char *what, const PGresult *res)
 	return XH_ERR_DB;
 }
 
+/*
+ * Notices a connection that died while idle: the server said goodbye (a
+ * restart sends a FATAL message, then closes), so the socket is readable
+ * although no statement is under way. Costs one poll(), no round trip.
+ */
+static void
+check_idle(struct xh_db *db)
+{
+	struct pollfd p;
+
+	if (db->conn == NULL || db->broken || PQsocket(db->conn) < 0)
+		return;
+	p.fd = PQsocket(db->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return;
+	if (!PQconsumeInput(db->conn) || PQstatus(db->conn) == CONNECTION_BAD)
+		db->broken = 1;
+}
+
 /* Makes sure there is a usable connection before a statement. */
 static enum xh_err
 conn_ready(struct xh_db *db)
 {
+	check_idle(db);
 	if (db->in_tx && (db->conn == NULL || db->broken)) {
 		snprintf(db->err, sizeof(db->err), "database connection lost inside a transaction");
 		return XH_ERR_DB;
@@ -178,6 +201,7 @@ exec_once(struct xh_db *db, const struct xh_sql *sql, const char *const *params,
 		return err;
 	if (!PQsendQueryPrepared(db->conn, sql->name, sql->nparams, params, NULL, NULL, 0))
 		return result_error(db, sql->name, NULL);
+	db->sent = 1;
 	if ((res = await_result(db, sql->name)) == NULL)
 		return XH_ERR_DB;
 	st = PQresultStatus(res);
@@ -193,6 +217,13 @@ exec_once(struct xh_db *db, const struct xh_sql *sql, const char *const *params,
 	return XH_OK;
 }
 
+/* 1 if the statement's text is marked XH_SQL_IDEMPOTENT. */
+static int
+idempotent(const struct xh_sql *sql)
+{
+	return strncmp(sql->text, XH_SQL_IDEMPOTENT, sizeof(XH_SQL_IDEMPOTENT) - 1) == 0;
+}
+
 enum xh_err
 xh_db_exec(struct xh_db *db, const struct xh_sql *sql, const char *const *params, PGresult **res)
 {
@@ -202,10 +233,17 @@ xh_db_exec(struct xh_db *db, const struct xh_sql *sql, const char *const *params
 		*res = NULL;
 	db->sqlstate[0] = '\0';
 	db->timed_out = 0;
+	db->sent = 0;
 	err = exec_once(db, sql, params, res);
-	/* Retry once on a fresh connection, but not against a server that hangs. */
-	if (err && db->broken && !db->in_tx && !db->timed_out)
+	/*
+	 * Retry once on a fresh connection, but not against a server that
+	 * hangs, and not a statement the server may have run already unless
+	 * running it twice is harmless.
+	 */
+	if (err && db->broken && !db->in_tx && !db->timed_out && (!db->sent || idempotent(sql))) {
+		db->sent = 0;
 		err = exec_once(db, sql, params, res);
+	}
 	if (!err)
 		db->err[0] = '\0';
 	return err;

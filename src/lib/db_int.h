@@ -16,6 +16,7 @@ struct xh_db {
 	int broken;    /* the connection failed; reconnect before next use */
 	int in_tx;     /* BEGIN issued, COMMIT/ROLLBACK not yet */
 	int timed_out; /* the last statement hit the client deadline: no retry */
+	int sent;      /* the last statement reached the server (it may have run) */
 	char **names;  /* statements prepared on this connection */
 	size_t nnames;
 	size_t capnames;

@@ -27,6 +27,13 @@ enum job_sql {
 #define JQ_READY "('available', 'retryable')"
 
 /*
+ * Idempotent (db.h): the writes that only touch a job still running under
+ * the caller's token, so a second run finds nothing to do, the wake-up and
+ * the rescue. The claim and the enqueue are not: run twice, they would
+ * claim or insert twice.
+ */
+
+/*
  * The claim (job.h): walk the (link, vendor) groups that have ready jobs
  * with a loose index scan over job_ready_idx, drop groups whose vendor
  * scope is blocked by a 429, take the n groups whose next due job is
@@ -72,30 +79,43 @@ static const struct xh_sql job_sql[JQ__MAX] = {
      " unique_key) VALUES ($1, nullif($2::bigint, 0), coalesce($3::jsonb, '{}'),"
      " $4::smallint, now() + $5::bigint * interval '1 ms', $6::int, $7)"
      " ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN " JQ_NONFINAL
-     " DO UPDATE SET rerun = job.rerun OR job.state = 'running', args = job.args || excluded.args"
-     " RETURNING id, xmax = 0 AS inserted, run_at <= now() AS due)"
+     " DO UPDATE SET rerun = job.rerun OR job.state = 'running',"
+     " args = CASE WHEN job.state = 'running' THEN job.args ELSE job.args || excluded.args END,"
+     " rerun_args = CASE WHEN job.state = 'running'"
+     "  THEN coalesce(job.rerun_args, '{}') || excluded.args END,"
+     " run_at = CASE WHEN job.state = 'running' THEN job.run_at"
+     "  ELSE least(job.run_at, excluded.run_at) END"
+     " RETURNING id, xmax = 0 AS inserted, state <> 'running' AND run_at <= now() AS due)"
      " SELECT id, inserted, due FROM ins",
      7},
     /* JQ_WAKE */
-    {"job_wake", "SELECT " JQ_NOTIFY, 0},
+    {"job_wake", XH_SQL_IDEMPOTENT "SELECT " JQ_NOTIFY, 0},
     /* JQ_CLAIM */
     {"job_claim", JQ_CLAIM_TEXT, 3},
     /* JQ_HEARTBEAT */
     {"job_heartbeat",
-     "UPDATE job SET heartbeat_at = now() WHERE id = ANY ($1::bigint[]) AND state = 'running'", 1},
+     XH_SQL_IDEMPOTENT
+     "UPDATE job j SET heartbeat_at = now() FROM unnest($1::bigint[], $2::text[]) h(id, tok)"
+     " WHERE j.id = h.id AND j.worker = h.tok AND j.state = 'running'",
+     2},
     /* JQ_COMPLETE */
     {"job_complete",
+     XH_SQL_IDEMPOTENT
      "WITH done AS (UPDATE job SET"
      " state = CASE WHEN rerun THEN 'available' ELSE 'completed' END,"
      " finished_at = CASE WHEN rerun THEN NULL ELSE now() END,"
      " run_at = CASE WHEN rerun THEN now() ELSE run_at END,"
-     " attempts = CASE WHEN rerun THEN 0 ELSE attempts END, rerun = false"
-     " WHERE id = ANY ($2::bigint[]) AND worker = $1 AND state = 'running' RETURNING state)"
+     " attempts = CASE WHEN rerun THEN 0 ELSE attempts END,"
+     " args = CASE WHEN rerun THEN coalesce(rerun_args, args) ELSE args END,"
+     " rerun = false, rerun_args = NULL"
+     " FROM unnest($1::bigint[], $2::text[]) h(id, tok)"
+     " WHERE job.id = h.id AND job.worker = h.tok AND job.state = 'running' RETURNING state)"
      " SELECT count(*), CASE WHEN bool_or(state = 'available') THEN " JQ_NOTIFY "::text END"
      " FROM done",
      2},
     /* JQ_FAIL */
     {"job_fail",
+     XH_SQL_IDEMPOTENT
      "UPDATE job SET state = CASE WHEN $3::boolean OR attempts >= $4::int"
      "  THEN 'discarded' ELSE 'retryable' END,"
      " run_at = now() + $5::bigint * interval '1 ms', last_error = left($6, 2000),"
@@ -104,31 +124,33 @@ static const struct xh_sql job_sql[JQ__MAX] = {
      6},
     /* JQ_SNOOZE */
     {"job_snooze",
-     "UPDATE job SET state = 'available', attempts = greatest(attempts - 1, 0),"
-     " snoozes = snoozes + 1, run_at = now() + $3::bigint * interval '1 ms'"
-     " WHERE id = $2::bigint AND worker = $1 AND state = 'running'",
+     XH_SQL_IDEMPOTENT "UPDATE job SET state = 'available', attempts = greatest(attempts - 1, 0),"
+                       " snoozes = snoozes + 1, run_at = now() + $3::bigint * interval '1 ms'"
+                       " WHERE id = $2::bigint AND worker = $1 AND state = 'running'",
      3},
     /* JQ_RELEASE */
     {"job_release",
+     XH_SQL_IDEMPOTENT
      "WITH rel AS (UPDATE job SET state = 'available', attempts = greatest(attempts - 1, 0),"
-     " run_at = now() WHERE id = ANY ($2::bigint[]) AND worker = $1 AND state = 'running'"
-     " RETURNING id)"
+     " run_at = now() FROM unnest($1::bigint[], $2::text[]) h(id, tok)"
+     " WHERE job.id = h.id AND job.worker = h.tok AND job.state = 'running' RETURNING job.id)"
      " SELECT count(*), CASE WHEN count(*) > 0 THEN " JQ_NOTIFY "::text END FROM rel",
      2},
     /* JQ_RESCUE */
     {"job_rescue",
-     "WITH stale AS (SELECT id FROM job WHERE state = 'running'"
-     "  AND heartbeat_at < now() - $1::bigint * interval '1 ms'"
-     "  AND now() - pg_postmaster_start_time() > $1::bigint * interval '1 ms'"
-     "  ORDER BY heartbeat_at LIMIT 1000 FOR UPDATE SKIP LOCKED),"
-     " res AS (UPDATE job j SET state = CASE WHEN attempts >= max_attempts"
-     "   THEN 'discarded' ELSE 'retryable' END, run_at = now(),"
-     "  finished_at = CASE WHEN attempts >= max_attempts THEN now() END,"
-     "  last_error = 'rescued: no heartbeat from ' || coalesce(worker, '?')"
-     "   || ' since ' || heartbeat_at"
-     "  FROM stale WHERE j.id = stale.id RETURNING j.state)"
-     " SELECT count(*), CASE WHEN bool_or(state = 'retryable') THEN " JQ_NOTIFY "::text END"
-     " FROM res",
+     XH_SQL_IDEMPOTENT "WITH stale AS (SELECT id FROM job WHERE state = 'running'"
+                       "  AND heartbeat_at < now() - $1::bigint * interval '1 ms'"
+                       "  AND now() - pg_postmaster_start_time() > $1::bigint * interval '1 ms'"
+                       "  ORDER BY heartbeat_at LIMIT 1000 FOR UPDATE SKIP LOCKED),"
+                       " res AS (UPDATE job j SET state = CASE WHEN attempts >= max_attempts"
+                       "   THEN 'discarded' ELSE 'retryable' END, run_at = now(),"
+                       "  finished_at = CASE WHEN attempts >= max_attempts THEN now() END,"
+                       "  last_error = 'rescued: no heartbeat from ' || coalesce(worker, '?')"
+                       "   || ' since ' || heartbeat_at"
+                       "  FROM stale WHERE j.id = stale.id RETURNING j.state)"
+                       " SELECT count(*), CASE WHEN bool_or(state = 'retryable') THEN " JQ_NOTIFY
+                       "::text END"
+                       " FROM res",
      1},
 };
 
@@ -252,7 +274,7 @@ job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inse
 		*id = job_col_ll(res, 0, 0);
 	if (inserted != NULL)
 		*inserted = PQgetvalue(res, 0, 1)[0] == 't';
-	due = PQgetvalue(res, 0, 1)[0] == 't' && PQgetvalue(res, 0, 2)[0] == 't';
+	due = PQgetvalue(res, 0, 2)[0] == 't'; /* inserted due, or a pending one made due */
 	PQclear(res);
 	/*
 	 * Inside the caller's transaction the NOTIFY goes out with its commit.
@@ -311,49 +333,54 @@ job_claim(struct xh_db *db, const char *token, int n, const char *const *kinds, 
 	return XH_OK;
 }
 
-/* Runs a statement whose only parameter-bound input is an id array. */
+/* Runs a statement whose inputs are the arrays of held ids and their tokens. */
 static enum xh_err
-exec_ids(struct xh_db *db, enum job_sql q, const char *token, const long long *ids, int n,
-         int *count)
+exec_holds(struct xh_db *db, enum job_sql q, const struct job_hold *h, int n, int *count)
 {
 	struct xh_arena *a;
-	const char *p[2];
+	const char *p[2], **toks;
+	long long *ids;
 	PGresult *res = NULL;
 	enum xh_err err;
-	int k = 0;
 
 	if (count != NULL)
 		*count = 0;
 	if (n <= 0)
 		return XH_OK;
 	a = xh_arena_new();
-	if (token != NULL)
-		p[k++] = token;
-	p[k] = pgarray_ids(a, ids, n);
+	ids = xh_alloc(a, sizeof(*ids) * (size_t)n);
+	toks = xh_alloc(a, sizeof(*toks) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		ids[i] = h[i].id;
+		toks[i] = h[i].token;
+	}
+	p[0] = pgarray_ids(a, ids, n);
+	p[1] = pgarray_text(a, toks, n);
 	err = xh_db_exec(db, &job_sql[q], p, &res);
-	if (!err && count != NULL && PQntuples(res) > 0)
-		*count = (int)job_col_ll(res, 0, 0);
+	if (!err && count != NULL)
+		*count = PQntuples(res) > 0 ? (int)job_col_ll(res, 0, 0)
+		                            : (int)strtol(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	xh_arena_free(a);
 	return err;
 }
 
 enum xh_err
-job_heartbeat(struct xh_db *db, const long long *ids, int n)
+job_heartbeat(struct xh_db *db, const struct job_hold *h, int n, int *beaten)
 {
-	return exec_ids(db, JQ_HEARTBEAT, NULL, ids, n, NULL);
+	return exec_holds(db, JQ_HEARTBEAT, h, n, beaten);
 }
 
 enum xh_err
-job_complete(struct xh_db *db, const char *token, const long long *ids, int n, int *done)
+job_complete(struct xh_db *db, const struct job_hold *h, int n, int *done)
 {
-	return exec_ids(db, JQ_COMPLETE, token, ids, n, done);
+	return exec_holds(db, JQ_COMPLETE, h, n, done);
 }
 
 enum xh_err
-job_release(struct xh_db *db, const char *token, const long long *ids, int n)
+job_release(struct xh_db *db, const struct job_hold *h, int n)
 {
-	return exec_ids(db, JQ_RELEASE, token, ids, n, NULL);
+	return exec_holds(db, JQ_RELEASE, h, n, NULL);
 }
 
 enum xh_err

@@ -28,6 +28,13 @@
 #define JOB_DEFAULT_ATTEMPTS 20
 #define JOB_UNIQUE_KEY_MAX   200
 #define JOB_ERROR_MAX        2000
+#define JOB_TOKEN_MAX        128
+
+/* A job a worker holds: its id and the claim token it was claimed under. */
+struct job_hold {
+	long long id;
+	char token[JOB_TOKEN_MAX];
+};
 
 enum job_state {
 	JOB_AVAILABLE, /* JOB_AVAILABLE */
@@ -58,10 +65,13 @@ struct job_new {
 /*
  * Inserts a job on db, inside the caller's transaction if one is open.
  * When unique_key matches a non-final job, nothing is inserted: *id is the
- * existing job and *inserted 0; the existing job's args are merged with
- * these (jsonb ||: keys given here win, others stay), and if that job is
- * running it is marked to run once more after it completes, with the
- * merged args. id and inserted may be NULL.
+ * existing job and *inserted 0. A pending (available or retryable) job
+ * gets these args merged into its own (jsonb ||: keys given here win,
+ * others stay) and runs no later than this job would have (a retryable
+ * job's far backoff gives way to new work). A running job is marked to run
+ * once more after it completes, with these args (merged over every such
+ * request) instead of its own: one-shot args ({"full": true}) apply to
+ * one run and are gone after it. id and inserted may be NULL.
  * XH_ERR_INVAL for a bad kind, args or key (checked by the table).
  */
 enum xh_err job_enqueue(struct xh_db *db, const struct job_new *jn, long long *id, int *inserted);
@@ -94,15 +104,19 @@ struct job {
  */
 enum xh_err job_claim(struct xh_db *db, const char *token, int n, const char *const *kinds,
                       int nkinds, struct xh_arena *a, struct job **jobs, int *njobs);
-/* Refreshes the heartbeat of the running jobs ids[0..n-1]. */
-enum xh_err job_heartbeat(struct xh_db *db, const long long *ids, int n);
 /*
- * Completes the jobs ids[0..n-1] held under token; a job asked to run
- * again while running goes back to available. *done counts the rows
- * written (a job cancelled or rescued meanwhile is not); done may be NULL.
+ * Refreshes the heartbeat of the running jobs h[0..n-1], each only while
+ * its token still holds it (a job rescued and claimed by another worker is
+ * not kept alive by the old holder). *beaten (may be NULL) counts the rows.
  */
-enum xh_err job_complete(struct xh_db *db, const char *token, const long long *ids, int n,
-                         int *done);
+enum xh_err job_heartbeat(struct xh_db *db, const struct job_hold *h, int n, int *beaten);
+/*
+ * Completes the held jobs h[0..n-1] (several claims may be mixed); a job
+ * asked to run again while running goes back to available. *done counts
+ * the rows written (a job cancelled or rescued meanwhile is not); done may
+ * be NULL.
+ */
+enum xh_err job_complete(struct xh_db *db, const struct job_hold *h, int n, int *done);
 /*
  * Records a failed attempt: retryable at now() + backoff_ms, or discarded
  * when permanent or the attempt was the last of max_attempts. The message
@@ -113,8 +127,8 @@ enum xh_err job_fail(struct xh_db *db, const char *token, const struct job *j, i
                      int permanent, long long backoff_ms, const char *msg, enum job_state *state);
 /* Reschedules a running job at now() + delay_ms without using an attempt. */
 enum xh_err job_snooze(struct xh_db *db, const char *token, long long id, long long delay_ms);
-/* Gives running jobs back (shutdown) without using an attempt. */
-enum xh_err job_release(struct xh_db *db, const char *token, const long long *ids, int n);
+/* Gives held jobs back (shutdown, not started in time) without using an attempt. */
+enum xh_err job_release(struct xh_db *db, const struct job_hold *h, int n);
 /*
  * Returns running jobs whose heartbeat is older than stale_ms to
  * retryable (or discarded at max_attempts). *n (may be NULL) gets the

@@ -1,7 +1,7 @@
 # xhsync-worker: the job worker.
 bin_PROGRAMS += xhsync-worker
 xhsync_worker_SOURCES = \
-	src/worker/worker.h src/worker/main.c src/worker/pool.c src/worker/wake.c \
+	src/worker/worker.h src/worker/main.c src/worker/pool.c src/worker/beat.c src/worker/wake.c \
 	src/worker/maint.c src/worker/kinds.c src/worker/testkinds.c src/worker/retention.c \
 	src/xero/ping.h src/xero/ping.c src/hubspot/ping.h src/hubspot/ping.c \
 	src/xero/token.h src/xero/token.c src/xero/token_wire.c \

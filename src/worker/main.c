@@ -117,6 +117,7 @@ worker_init(struct worker *w, const struct xh_config *cfg)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->wake, &ca);
+	pthread_cond_init(&w->beat_wake, &ca);
 	pthread_condattr_destroy(&ca);
 	worker_kinds_init(w, test_kinds);
 	worker_schedules_init(w, test_kinds ? env_ll("XHSYNC_WORKER_TEST_SCHEDULE_MS", 0) : 0,
@@ -134,7 +135,9 @@ worker_fini(struct worker *w)
 		xh_keyring_free(&w->keys);
 	worker_kinds_free(w);
 	free(w->running);
+	free(w->done);
 	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->beat_wake);
 	pthread_mutex_destroy(&w->mu);
 }
 
@@ -144,6 +147,10 @@ worker_start(struct worker *w)
 {
 	if (worker_maint_start(w) != 0)
 		return -1;
+	if (worker_beat_start(w) != 0) {
+		atomic_store(&w->finished, 1);
+		return -1;
+	}
 	if (worker_listen_start(w) != 0 || worker_pool_start(w) != 0) {
 		atomic_store(&w->stopping, 1);
 		worker_wake_all(w);
@@ -161,6 +168,7 @@ worker_stop(struct worker *w)
 	worker_pool_join(w);
 	worker_listen_join(w);
 	atomic_store(&w->finished, 1);
+	worker_beat_join(w);
 	worker_maint_join(w);
 }
 

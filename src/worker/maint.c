@@ -1,6 +1,6 @@
 /*
  * maint.c: the maintenance thread of a worker process, on its own
- * connection: heartbeats for every job the process holds, the rescuer
+ * connection (heartbeats are beat.c's, on another): the rescuer
  * (running jobs whose heartbeat went stale, e.g. their worker was killed
  * with -9, go back to retryable), and the recurring schedules. Every
  * worker runs it; the statements are safe to run concurrently.
@@ -18,18 +18,6 @@
 
 static pthread_t maint_tid;
 static struct xh_db *maint_db;
-
-/* Refreshes the heartbeat of every job this process holds. */
-static void
-beat(struct worker *w)
-{
-	int n = 0;
-	long long *ids = worker_running_copy(w, &n);
-
-	if (n > 0 && job_heartbeat(maint_db, ids, n) != XH_OK)
-		xh_log(XH_LOG_WARN, "job.heartbeat_failed", "error", xh_db_error(maint_db), NULL);
-	free(ids);
-}
 
 /* Returns jobs with a stale heartbeat to the queue. */
 static void
@@ -93,25 +81,19 @@ schedule_tick_ms(const struct worker *w)
 }
 
 /*
- * The maintenance loop. It outlives the job threads (w->finished, not
- * w->stopping), so the jobs they finish during shutdown keep beating.
+ * The maintenance loop, until the job threads are gone (w->finished).
  */
 static void *
 maint_thread(void *arg)
 {
 	struct worker *w = arg;
-	long long hb_ms = (long long)w->cfg->worker.heartbeat_s * 1000;
 	long long rescue_ms = (long long)w->cfg->worker.rescue_after_s * 500;
 	long long sched_ms = schedule_tick_ms(w);
-	long long now, next_hb = 0, next_rescue = 0, next_sched = 0;
+	long long now, next_rescue = 0, next_sched = 0;
 	struct timespec tick = {0, MAINT_TICK_MS * 1000000L};
 
 	while (!atomic_load(&w->finished)) {
 		now = xh_now_ms();
-		if (now >= next_hb) {
-			beat(w);
-			next_hb = now + hb_ms;
-		}
 		if (now >= next_rescue) {
 			rescue(w);
 			next_rescue = now + rescue_ms;

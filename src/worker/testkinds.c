@@ -6,6 +6,8 @@
  *   test.record  sleeps args.ms (default 0), then records (job id, pid,
  *                attempt, start, end) in test_job_run, a table the test
  *                creates: proof of exactly-once and of no overlap
+ *   test.long    test.record as a long kind (a deadline over 5 minutes,
+ *                like xero.pull), which may hold all threads but one
  *   test.fail    fails while attempt + snoozes <= args.fail (default
  *                1000) with args.error: "transient", "permanent" or "busy"
  *                (snoozed for args.snooze_ms), then succeeds
@@ -49,6 +51,7 @@ enum test_kind {
 	TK_RECORD,  /* TK_RECORD */
 	TK_FAIL,    /* TK_FAIL */
 	TK_ENQUEUE, /* TK_ENQUEUE */
+	TK_LONG,    /* TK_LONG */
 	TK__MAX
 };
 
@@ -58,6 +61,7 @@ static const struct job_kind test_kind_table[TK__MAX] = {
     {"test.record", test_record, 60, 1000, RETRY_TEST},   /* TK_RECORD */
     {"test.fail", test_fail, 10, 1000, RETRY_TEST},       /* TK_FAIL */
     {"test.enqueue", test_enqueue, 10, 1000, RETRY_TEST}, /* TK_ENQUEUE */
+    {"test.long", test_record, 900, 1000, RETRY_TEST},    /* TK_LONG */
 };
 
 const struct job_kind *

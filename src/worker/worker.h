@@ -2,9 +2,10 @@
  * worker.h: the parts of xhsync-worker and what they share.
  *
  *   main.c     configuration, signals, start and orderly stop
- *   pool.c     job threads: claim a batch, run each job, record results
+ *   pool.c     job threads: claim onto a shared queue, each job to an idle thread
+ *   beat.c     heartbeats and completions, on a connection of their own
  *   wake.c     LISTEN on a dedicated connection; wakes idle job threads
- *   maint.c    heartbeats, the rescuer and the recurring schedules
+ *   maint.c    the rescuer and the recurring schedules
  *   kinds.c    the job-kind table (kind -> handler, timeout, retries)
  *   testkinds.c  job kinds for the test suite (XHSYNC_WORKER_TEST_KINDS=1)
  *   retention.c  audit.retention and job.prune handlers
@@ -58,12 +59,16 @@ struct worker {
 	const struct job_schedule *schedules;
 	int nschedules;
 
-	pthread_mutex_t mu;  /* guards everything below */
-	pthread_cond_t wake; /* a job may be available, or stopping */
-	int wake_tokens;     /* wake-ups not yet taken by a job thread */
-	long long *running;  /* ids of jobs held by this process */
+	pthread_mutex_t mu;       /* guards everything below */
+	pthread_cond_t wake;      /* a job may be available, or stopping */
+	int wake_tokens;          /* wake-ups not yet taken by a job thread */
+	struct job_hold *running; /* jobs held by this process: queued, running, done */
 	int nrunning;
 	int caprunning;
+	struct job_hold *done; /* finished jobs whose completion is not yet written */
+	int ndone;
+	int capdone;
+	pthread_cond_t beat_wake; /* a completion to write, or finished */
 };
 
 /* kinds.c: fills w->kinds (test kinds too when test_kinds is set). */
@@ -87,6 +92,8 @@ void worker_schedules_init(struct worker *w, long long test_schedule_ms,
 int worker_pool_start(struct worker *w);
 /* Waits for every job thread to finish its job in hand and exit. */
 void worker_pool_join(struct worker *w);
+/* Gives back the claimed jobs no thread started within max_ms. */
+void worker_pool_release_stale(struct worker *w, struct xh_db *db, long long max_ms);
 
 /*
  * wake.c: wake-ups are tokens, at most one per job thread, so that a
@@ -101,15 +108,26 @@ void worker_wait(struct worker *w, long long ms);
 int worker_listen_start(struct worker *w);
 void worker_listen_join(struct worker *w);
 
-/* maint.c: heartbeats, rescuer and schedules in one thread, until w->finished. */
+/* maint.c: rescuer and schedules in one thread, until w->finished. */
 int worker_maint_start(struct worker *w);
 void worker_maint_join(struct worker *w);
 
-/* The process's set of running job ids, for heartbeats (under w->mu). */
-void worker_running_add(struct worker *w, const long long *ids, int n);
-void worker_running_remove(struct worker *w, long long id);
-/* Copies the running ids into a malloc'ed array; *n its length. */
-long long *worker_running_copy(struct worker *w, int *n);
+/*
+ * beat.c: writes each completion as soon as its job ends (grouped when
+ * several end together) and heartbeats every held job, on a thread and
+ * connection of their own that no other step can hold up; runs until
+ * w->finished and every completion is written.
+ */
+int worker_beat_start(struct worker *w);
+void worker_beat_join(struct worker *w);
+/* Hands a finished job to the beat thread (it stays held until written). */
+void worker_done_add(struct worker *w, const struct job_hold *h);
+
+/* The process's set of held jobs, for heartbeats (under w->mu). */
+void worker_running_add(struct worker *w, const struct job_hold *h, int n);
+void worker_running_remove(struct worker *w, const struct job_hold *h);
+/* Copies the held jobs into a malloc'ed array; *n its length. */
+struct job_hold *worker_running_copy(struct worker *w, int *n);
 
 /* Handlers of the housekeeping kinds (retention.c). */
 enum xh_err worker_audit_retention(struct job_ctx *ctx);
