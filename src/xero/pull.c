@@ -28,6 +28,8 @@ enum pull_sql {
 	PQ_STEP,   /* PQ_STEP */
 	PQ_AUDIT,  /* PQ_AUDIT */
 	PQ_POLL,   /* PQ_POLL */
+	PQ_STUCK,  /* PQ_STUCK */
+	PQ_CLEAR,  /* PQ_CLEAR */
 	PQ__MAX
 };
 
@@ -100,6 +102,24 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      " u (o, n) WHERE (l.settings->'objects'->o) IS DISTINCT FROM 'false'::jsonb ORDER BY n), ',')"
      " FROM link l WHERE l.id = $1::bigint",
      2},
+    /*
+     * PQ_STUCK: a record too big to read even alone. The cursor waits at its
+     * position ($3 page of $4 records, from $5) so the next try costs one
+     * call; the link says why ($6) and the audit has the details ($8).
+     */
+    {"xero_pull_stuck",
+     "WITH c AS (UPDATE sync_cursor SET page = $3::int, page_size = $4::int" PQ_KEY
+     "  AND pass_open AND page = $5::int RETURNING 1),"
+     " l AS (UPDATE link SET status_reason = $6, updated_at = now() WHERE id = $1::bigint"
+     "  RETURNING 1)"
+     " INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
+     " VALUES ($1::bigint, $2, 'xero.pull', 'error', $7::bigint, $8::jsonb)",
+     8},
+    /* PQ_CLEAR: a pass of the object ended, so its PQ_STUCK reason is over */
+    {"xero_pull_clear",
+     "UPDATE link SET status_reason = NULL, updated_at = now() WHERE id = $1::bigint"
+     " AND starts_with(status_reason, 'xero.pull ' || $2 || ':')",
+     2},
 };
 /* clang-format on */
 
@@ -113,6 +133,8 @@ struct pull_run {
 	struct xero_page page;
 	int page_size;                    /* [sync] page_size */
 	int size;                         /* the current request's page size */
+	int req_page;                     /* the current request's page at that size */
+	int read_one;                     /* this run has read a page */
 	int query_size;                   /* the stored size of the current query; 0: none */
 	int paused;                       /* the link stopped being active during the run */
 	int full;                         /* the pass is a full one */
@@ -190,14 +212,44 @@ page_path(const struct pull_run *r)
 		return xh_printf(a, "%s?order=UpdatedDateUTC%%20ASC%s", r->o->endpoint,
 		                 r->o->query);
 	return xh_printf(a, "%s?page=%d&pageSize=%d&order=UpdatedDateUTC%%20ASC%s", r->o->endpoint,
-	                 r->cur.page, r->size, r->o->query);
+	                 r->req_page, r->size, r->o->query);
 }
 
 /*
- * Fetches and parses the page the cursor names. A first page over the HTTP
- * client's body cap is asked for again at half the size; the later pages
- * of that query keep the size their first page had (stored with the
- * cursor), or the page numbers would no longer line up.
+ * A record over the HTTP client's body cap even alone: the object cannot
+ * go past it. Says so on the link and in the audit, and parks the cursor
+ * on it; XH_ERR_PERMANENT.
+ */
+static enum xh_err
+stuck(struct pull_run *r, long long offset)
+{
+	struct xh_arena *a = r->ctx->arena;
+	const char *why =
+	    xh_printf(a,
+	              "xero.pull %s: record %lld of the current query is over the %d MiB response"
+	              " limit even alone; the pull of %s cannot go past it",
+	              r->o->name, offset + 1, XH_HTTP_BODY_MAX >> 20, r->o->name);
+	const char *detail = xh_printf(a,
+	                               "{\"error\": \"too_big\", \"page\": %d, \"page_size\": %d,"
+	                               " \"offset\": %lld, \"limit_bytes\": %d}",
+	                               r->req_page, r->size, offset, XH_HTTP_BODY_MAX);
+
+	xh_log(XH_LOG_ERROR, "xero.pull_stuck", "link", r->link, "object", r->o->name, "msg", why,
+	       NULL);
+	if (xh_db_execv(r->ctx->db, &pull_sql[PQ_STUCK], NULL, r->link, r->o->name,
+	                ll(a, r->req_page), ll(a, r->size), ll(a, r->cur.page), why,
+	                ll(a, r->ctx->job->id), detail) != XH_OK)
+		return db_error(r, "recording a stuck pull");
+	return job_error(r->ctx, XH_ERR_PERMANENT, "%s", why);
+}
+
+/*
+ * Fetches and parses the page the cursor names. A page over the HTTP
+ * client's body cap is asked for again at about half the size, on any
+ * page: the query's later pages take the largest size that still lines up
+ * with the records already read (xero_page_fit), so page numbers stay
+ * right. A run's first request keeps the stored size. A record too big
+ * alone is stuck().
  */
 static enum xh_err
 fetch_page(struct pull_run *r)
@@ -205,31 +257,41 @@ fetch_page(struct pull_run *r)
 	struct xh_http_resp resp;
 	char ims[32];
 	const char *extra = NULL;
+	long long offset;
 	enum xh_err err;
 
 	if (r->cur.since_ms >= 0) {
 		xero_ims_format(r->cur.since_ms, ims);
 		extra = xh_printf(r->ctx->arena, "If-Modified-Since: %s", ims);
 	}
-	r->size = r->cur.page > 1 && r->query_size > 0 ? r->query_size : r->page_size;
-	for (;; r->size /= 2) {
+	offset = (long long)(r->cur.page - 1) * (r->query_size > 0 ? r->query_size : r->page_size);
+	/* a run starts at the stored size (one call at a stuck record), then grows back */
+	r->size =
+	    !r->read_one && r->cur.page > 1 && r->query_size > 0 ? r->query_size : r->page_size;
+	for (r->size = xero_page_fit(offset, r->size);;
+	     r->size = xero_page_fit(offset, r->size / 2)) {
+		r->req_page = (int)(offset / r->size) + 1;
 		r->calls++;
 		err = xero_api_get(r->ctx, r->ctx->job->link_id, page_path(r), extra, &resp);
-		if (err != XH_ERR_TOOBIG || !r->o->paged || r->cur.page != 1 || r->size < 2)
+		if (err != XH_ERR_TOOBIG || !r->o->paged || r->size < 2)
 			break;
-		xh_log(XH_LOG_WARN, "xero.pull_page_too_big", "object", r->o->name, "page_size",
-		       ll(r->ctx->arena, r->size), NULL);
+		xh_log(XH_LOG_WARN, "xero.pull_page_too_big", "object", r->o->name, "page",
+		       ll(r->ctx->arena, r->req_page), "page_size", ll(r->ctx->arena, r->size),
+		       NULL);
 	}
+	if (err == XH_ERR_TOOBIG)
+		return stuck(r, offset);
 	if (err)
 		return err;
 	if (xero_page_parse(r->ctx->arena, r->o, resp.body, resp.body_len, &r->page) != XH_OK)
 		return job_error(r->ctx, XH_ERR_TRANSIENT, "Xero %s page %d: not a %s list",
-		                 r->o->endpoint, r->cur.page, r->o->endpoint);
+		                 r->o->endpoint, r->req_page, r->o->endpoint);
 	if (!r->page.ordered)
 		xh_log(XH_LOG_WARN, "xero.pull_unordered", "object", r->o->name, "msg",
 		       "page not in UpdatedDateUTC order; walking pages", NULL);
 	r->nread += r->page.read;
 	r->nskip += r->page.skipped;
+	r->read_one = 1;
 	return XH_OK;
 }
 
@@ -245,6 +307,8 @@ audit_pass(struct xh_db *db, struct pull_run *r)
 	              r->full ? "true" : "false", r->pass_read, r->nread, r->nnew + r->page_new,
 	              r->nchanged + r->page_changed, r->nskip, r->calls);
 
+	if (xh_db_execv(db, &pull_sql[PQ_CLEAR], NULL, r->link, r->o->name))
+		return XH_ERR_DB;
 	return xh_db_execv(db, &pull_sql[PQ_AUDIT], NULL, r->link, r->o->name,
 	                   ll(a, r->ctx->job->id), detail);
 }
@@ -292,6 +356,7 @@ store_page(struct pull_run *r)
 	enum xh_err err;
 
 	r->next = r->cur;
+	r->next.page = r->req_page; /* the page at the size it was read with */
 	xero_cursor_step(&r->next, &r->page, r->size, r->o->paged);
 	r->query_size = r->size;
 	err = xh_db_tx(r->ctx->db, store_tx, r);
@@ -308,7 +373,7 @@ store_page(struct pull_run *r)
 		       ll(a, r->page.skipped), "msg", "other document types or malformed records",
 		       NULL);
 	xh_log(XH_LOG_INFO, "xero.pull_page", "link", r->link, "object", r->o->name, "page",
-	       ll(a, r->cur.page), "read", ll(a, r->page.read), "pass_read", ll(a, r->pass_read),
+	       ll(a, r->req_page), "read", ll(a, r->page.read), "pass_read", ll(a, r->pass_read),
 	       "pass_total", r->pass_total >= 0 ? ll(a, r->pass_total) : NULL, NULL);
 	r->cur = r->next;
 	return XH_OK;

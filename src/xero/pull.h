@@ -107,6 +107,13 @@ void xero_cursor_begin(struct xero_cursor *c, int full, long long overlap_ms);
 void xero_cursor_step(struct xero_cursor *c, const struct xero_page *p, int page_size, int paged);
 
 /*
+ * The largest page size, at most max, at which a page starts after exactly
+ * offset records (offset a multiple of it), so that a query's later pages
+ * line up with its earlier ones; max for offset 0 or a max below 2.
+ */
+int xero_page_fit(long long offset, int max);
+
+/*
  * The job that pulls object of link ("xero.pull"), or, with object NULL,
  * polls every enabled object ("xero.poll"), unique per link and object.
  * Its args name "full" only when it is set, so that a full request wins

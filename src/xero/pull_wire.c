@@ -329,6 +329,17 @@ xero_cursor_step(struct xero_cursor *c, const struct xero_page *p, int page_size
 	}
 }
 
+int
+xero_page_fit(long long offset, int max)
+{
+	if (offset <= 0 || max < 2)
+		return max < 1 ? 1 : max;
+	for (int d = max; d > 1; d--)
+		if (offset % d == 0)
+			return d;
+	return 1;
+}
+
 void
 xero_pull_job(struct xh_arena *a, long long link, const char *object, int full, struct job_new *jn)
 {

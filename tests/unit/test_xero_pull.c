@@ -869,6 +869,26 @@ START_TEST(cursor_passes_read_every_record_and_end)
 }
 END_TEST
 
+static const struct {
+	long long offset;
+	int max, want;
+} fits[] = {
+    {0, 1000, 1000}, /* a first page takes the whole size */
+    {0, 1, 1},          {0, 0, 1},        {80, 40, 40},     {80, 20, 20},
+    {80, 30, 20},       {81, 40, 27},     {101, 1000, 101}, {101, 100, 1},
+    {2000, 1000, 1000}, {2000, 500, 500}, {250, 62, 50},    {7, 3, 1},
+};
+
+START_TEST(page_fit_lines_up_with_the_records_read)
+{
+	int got = xero_page_fit(fits[_i].offset, fits[_i].max);
+
+	ck_assert_int_eq(got, fits[_i].want);
+	ck_assert_int_le(got, fits[_i].max > 0 ? fits[_i].max : 1);
+	ck_assert_int_eq(fits[_i].offset % got, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -903,5 +923,7 @@ main(void)
 	         NULL);
 	unit_add(s, "cursor_step", cursor_step_follows_the_pass, (int)XH_NELEM(steps), NULL, NULL);
 	unit_add(s, "cursor_pass", cursor_passes_read_every_record_and_end, 8, NULL, NULL);
+	unit_add(s, "page_fit", page_fit_lines_up_with_the_records_read, (int)XH_NELEM(fits), NULL,
+	         NULL);
 	return unit_run(s);
 }
