@@ -1,6 +1,8 @@
 /*
  * api.c: an authorised Xero Accounting API call for a job (api.h).
  */
+#include <ctype.h>
+
 #include "xero/api.h"
 #include "lib/config.h"
 #include "xero/pull.h"
@@ -21,6 +23,9 @@ xero_api_get(struct job_ctx *ctx, long long link_id, const char *path_query, con
 		return err;
 	if (tenant == NULL || !xero_is_uuid(tenant)) /* it goes into a header line */
 		return job_error(ctx, XH_ERR_PERMANENT, "Xero credential lacks a tenant_id UUID");
+	/* one spelling, as link.xero_tenant_id (uuid) prints it: one rate-limit scope per tenant */
+	for (char *p = tenant; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
 	headers[0] = xh_printf(ctx->arena, "Authorization: Bearer %s", token);
 	headers[1] = xh_printf(ctx->arena, "xero-tenant-id: %s", tenant);
 	headers[2] = "Accept: application/json";
