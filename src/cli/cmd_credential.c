@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "cred.h"
@@ -30,19 +33,38 @@ cmd_credential(struct cli_ctx *ctx, int argc, char **argv)
 	return cli_dispatch(ctx, cli_credential_cmds, argc, argv);
 }
 
-/* Reads all of stdin (at most CRED_STDIN_MAX bytes) into b. */
+/*
+ * Reads all of stdin (at most CRED_STDIN_MAX bytes) into b, with read(2)
+ * into one buffer wiped after: no stdio buffer and no grown copy of the
+ * secret is left behind.
+ */
 static int
 read_stdin(struct xh_buf *b)
 {
-	char chunk[4096];
-	size_t n;
+	char *tmp = xh_xmalloc(CRED_STDIN_MAX + 1);
+	size_t len = 0;
+	ssize_t n;
+	int rc = -1;
 
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (b->len + n > CRED_STDIN_MAX)
-			return -1;
-		xh_buf_append(b, chunk, n);
+	for (;;) {
+		n = read(STDIN_FILENO, tmp + len, CRED_STDIN_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CRED_STDIN_MAX)
+			goto out;
 	}
-	return ferror(stdin) ? -1 : 0;
+	if (len > 0)
+		xh_buf_append(b, tmp, len);
+	rc = 0;
+out:
+	OPENSSL_cleanse(tmp, CRED_STDIN_MAX + 1);
+	free(tmp);
+	return rc;
 }
 
 /* Parses "LINK VENDOR [--purpose P]". */

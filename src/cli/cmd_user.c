@@ -5,6 +5,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "password.h"
@@ -107,6 +110,23 @@ email_arg(struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_OK;
 }
 
+/*
+ * Prints "<what> user EMAIL" and the new password with one write(2), past
+ * stdio, so no stdio buffer keeps the password; the line is wiped after.
+ */
+static void
+print_password(const char *what, const char *email, const char *pw)
+{
+	char line[512];
+	int n;
+
+	fflush(stdout);
+	n = snprintf(line, sizeof(line), "%s user %s\npassword: %s\n", what, email, pw);
+	if (n > 0 && (size_t)n < sizeof(line) && write(STDOUT_FILENO, line, (size_t)n) != n)
+		fprintf(stderr, "xhsync: could not write the password to standard output\n");
+	OPENSSL_cleanse(line, sizeof(line));
+}
+
 /* Generates a password and its hash. CLI_FAIL if either step fails. */
 static int
 new_password(char *pw, size_t pwlen, char *hash, size_t hashlen)
@@ -134,7 +154,7 @@ cmd_user_add(struct cli_ctx *ctx, int argc, char **argv)
 		         : cli_fail("user add: %s", xh_db_error(ctx->db));
 		goto out;
 	}
-	printf("created user %s\npassword: %s\n", argv[1], pw);
+	print_password("created", argv[1], pw);
 out:
 	explicit_bzero(pw, sizeof(pw));
 	return rc;
@@ -179,7 +199,7 @@ cmd_user_passwd(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == CLI_OK)
 		rc = user_change(ctx, &ch);
 	if (rc == CLI_OK)
-		printf("updated user %s\npassword: %s\n", argv[1], pw);
+		print_password("updated", argv[1], pw);
 	explicit_bzero(pw, sizeof(pw));
 	return rc;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "arena.h"
 
 #define ARENA_CHUNK 8192
@@ -88,6 +90,22 @@ xh_arena_free(struct xh_arena *a)
 		free(c);
 	}
 	free(a);
+}
+
+void
+xh_arena_wipe(struct xh_arena *a)
+{
+	if (a == NULL)
+		return;
+	for (struct chunk *c = a->head; c != NULL; c = c->next)
+		OPENSSL_cleanse(c->mem, c->used);
+}
+
+void
+xh_arena_free_wipe(struct xh_arena *a)
+{
+	xh_arena_wipe(a);
+	xh_arena_free(a);
 }
 
 /* Adds a chunk able to hold at least n bytes and makes it the head. */

@@ -18,6 +18,14 @@ struct xh_arena;
 struct xh_arena *xh_arena_new(void);
 /* Frees every allocation made from the arena, then the arena. NULL is ok. */
 void xh_arena_free(struct xh_arena *a);
+/*
+ * Same, wiping every byte handed out first (OPENSSL_cleanse), for arenas
+ * that held secrets: a job's (decrypted credentials, tokens, auth
+ * headers) or a web request's (passwords, session and CSRF tokens).
+ */
+void xh_arena_free_wipe(struct xh_arena *a);
+/* Wipes every byte handed out so far, keeping the arena (NULL is ok). */
+void xh_arena_wipe(struct xh_arena *a);
 /* Zeroed memory owned by the arena, aligned for any type. */
 void *xh_alloc(struct xh_arena *a, size_t n);
 char *xh_strdup(struct xh_arena *a, const char *s);

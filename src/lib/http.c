@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,7 +330,10 @@ perform(struct xh_http *h, struct xh_arena *a, const struct xh_http_req *req,
 	resp->body_len = c.body.len;
 	resp->request_id = vendor_request_id(resp);
 	log_call(h, req, resp, xh_now_ms() - start, cc);
+	for (struct curl_slist *s = hdrs; s != NULL; s = s->next) /* curl's copies of them */
+		OPENSSL_cleanse(s->data, strlen(s->data));
 	curl_slist_free_all(hdrs);
+	OPENSSL_cleanse(c.body.data, c.body.cap); /* a token endpoint's answer */
 	xh_buf_free(&c.body);
 	return err;
 }

@@ -149,6 +149,7 @@ enum xh_err
 xh_keyring_load(const char *path, struct xh_keyring *kr, char *errbuf, size_t errlen)
 {
 	enum xh_err err = XH_ERR_IO;
+	char iobuf[BUFSIZ];
 	FILE *f = NULL;
 	struct stat st;
 	int fd;
@@ -179,10 +180,12 @@ xh_keyring_load(const char *path, struct xh_keyring *kr, char *errbuf, size_t er
 		goto out;
 	}
 	fd = -1;
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf)); /* stdio's copy of the keys, wiped below */
 	err = kr_read(f, path, kr, errbuf, errlen);
 out:
 	if (f != NULL)
 		fclose(f);
+	OPENSSL_cleanse(iobuf, sizeof(iobuf));
 	if (fd >= 0)
 		close(fd);
 	if (err != XH_OK)

@@ -72,7 +72,7 @@ web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg,
 	web_resp_serialize(&resp, head, out);
 	access_log(&req, &resp, head ? 0 : resp.body.len, xh_now_ms() - start);
 	web_resp_free(&resp);
-	xh_arena_free(a);
+	xh_arena_free_wipe(a); /* passwords, session and CSRF tokens */
 	xh_log_set_id(NULL);
 }
 

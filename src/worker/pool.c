@@ -149,7 +149,7 @@ run_job(struct jthread *t, const struct pool_item *it)
 	else
 		record_result(t, k, it, out, &ctx);
 	xh_log_set_id(NULL);
-	xh_arena_free(ctx.arena);
+	xh_arena_free_wipe(ctx.arena); /* credentials, tokens, auth headers */
 }
 
 /* A queue item owning a copy of j (strings in its own arena). */

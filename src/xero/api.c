@@ -2,6 +2,8 @@
  * api.c: an authorised Xero Accounting API call for a job (api.h).
  */
 #include <ctype.h>
+#include <openssl/crypto.h>
+#include <string.h>
 
 #include "xero/api.h"
 #include "lib/config.h"
@@ -35,5 +37,9 @@ xero_api_get(struct job_ctx *ctx, long long link_id, const char *path_query, con
 	req.url = xh_printf(ctx->arena, "%s/api.xro/2.0/%s", ctx->cfg->xero.api_url, path_query);
 	req.headers = headers;
 	req.rl = &target;
-	return xh_http_job_call(ctx, &req, "Xero", resp);
+	err = xh_http_job_call(ctx, &req, "Xero", resp);
+	/* the arena may be a pull page's, freed without a wipe */
+	OPENSSL_cleanse((char *)headers[0], strlen(headers[0]));
+	OPENSSL_cleanse(token, strlen(token));
+	return err;
 }

@@ -552,6 +552,28 @@ add(Suite *s, const char *name, const TTest *t, int loop_end)
 	unit_add(s, name, t, loop_end, setup, teardown);
 }
 
+START_TEST(arena_wipe_clears_every_allocation)
+{
+	struct xh_arena *a = xh_arena_new();
+	char *small = xh_strdup(a, "Bearer secret-token-value");
+	char *big = xh_alloc(a, 100000); /* a chunk of its own */
+	char *after;
+
+	memset(big, 'k', 100000);
+	after = xh_printf(a, "refresh_token=%s", "r-123");
+	xh_arena_wipe(a);
+	for (size_t i = 0; i < sizeof("Bearer secret-token-value"); i++)
+		ck_assert_int_eq(small[i], 0);
+	for (size_t i = 0; i < 100000; i++)
+		ck_assert_int_eq(big[i], 0);
+	ck_assert_int_eq(after[0], 0);
+	ck_assert_str_eq(xh_strdup(a, "still usable"), "still usable");
+	xh_arena_free_wipe(a);
+	xh_arena_wipe(NULL);
+	xh_arena_free_wipe(NULL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -584,5 +606,6 @@ main(void)
 	add(s, "keyring_missing", keyring_missing_file_is_io_error, 0);
 	add(s, "key_round_trip", key_generate_format_reload, 0);
 	add(s, "key_id", key_generate_rejects_bad_id, 0);
+	add(s, "arena_wipe", arena_wipe_clears_every_allocation, 0);
 	return unit_run(s);
 }
