@@ -1,6 +1,7 @@
 /*
- * log.c: logfmt lines, one write(2) each, with secret redaction and
- * escaping so that one event is always exactly one line.
+ * log.c: logfmt lines, one write(2) each, with secret redaction (by key,
+ * and of token-looking values anywhere) and escaping so that one event is
+ * always exactly one well-formed line, even when cut.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -51,10 +52,18 @@ static _Thread_local char log_id[LOG_ID_MAX];
 /* A bounded output cursor; once full, nothing more is written. */
 struct log_out {
 	char *p;
-	size_t cap; /* bytes usable for content (room for "...\n" and NUL kept aside) */
+	size_t cap; /* bytes usable for content (room for '"', "...\n" and NUL kept aside) */
 	size_t len;
 	int trunc;
+	int in_quote; /* inside a quoted value: a cut line closes it */
 };
+
+/* Schemes of an Authorization value: the credential after them is secret. */
+static const char *const log_auth_schemes[] = {
+    "bearer",
+};
+
+#define LOG_PAT_MIN 8 /* characters after "pat-" that make a HubSpot token */
 
 void
 xh_log_open(const char *component, enum xh_log_level min)
@@ -257,19 +266,113 @@ out_value(struct log_out *o, const char *s)
 		return;
 	}
 	out_put(o, "\"", 1);
+	o->in_quote = !o->trunc;
 	for (p = (const unsigned char *)s; *p != '\0' && !o->trunc; p++)
 		out_escaped_byte(o, *p);
 	out_put(o, "\"", 1);
+	if (!o->trunc)
+		o->in_quote = 0;
 }
 
-/* Writes " key=value", redacting the value when the key names a secret. */
+/* A byte of a base64url run (JWT segments, most API tokens). */
+static int
+b64url_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_';
+}
+
+/* A byte of an Authorization credential (RFC 6750 token68). */
+static int
+cred_char(unsigned char c)
+{
+	return b64url_char(c) || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+/* Length of the run of bytes at s that f accepts. */
+static size_t
+span(const char *s, int (*f)(unsigned char))
+{
+	size_t n = 0;
+
+	while (s[n] != '\0' && f((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+/*
+ * A secret starting at s (the start of a word): "Bearer <token>" and other
+ * Authorization schemes (*keep = the scheme and spaces, kept), "pat-..."
+ * (HubSpot private app tokens) and JWTs ("eyJ...", three dot-separated
+ * base64url parts). Returns the length of what to hide, or 0.
+ */
+static size_t
+secret_at(const char *s, size_t *keep)
+{
+	size_t k, a, b;
+
+	*keep = 0;
+	for (size_t i = 0; i < XH_NELEM(log_auth_schemes); i++) {
+		k = strlen(log_auth_schemes[i]);
+		if (strncasecmp(s, log_auth_schemes[i], k) != 0 || s[k] != ' ')
+			continue;
+		while (s[k] == ' ')
+			k++;
+		if ((a = span(s + k, cred_char)) > 0) {
+			*keep = k;
+			return a;
+		}
+	}
+	if (strncmp(s, "pat-", 4) == 0 && (a = span(s + 4, b64url_char)) >= LOG_PAT_MIN)
+		return 4 + a;
+	if (strncmp(s, "eyJ", 3) == 0 && s[a = span(s, b64url_char)] == '.' &&
+	    (b = span(s + a + 1, b64url_char)) > 0 && s[a + 1 + b] == '.')
+		return a + 2 + b + span(s + a + 2 + b, b64url_char);
+	return 0;
+}
+
+/*
+ * Copies s into buf (cap bytes) with every token-looking secret replaced
+ * by "[redacted]"; returns s itself when there is none.
+ */
+static const char *
+redact_values(const char *s, char *buf, size_t cap)
+{
+	size_t i = 0, o = 0, keep, n;
+	int found = 0;
+
+	for (; s[i] != '\0' && o + 1 < cap; i++) {
+		if ((i == 0 || !(b64url_char((unsigned char)s[i - 1]) || s[i - 1] == '.')) &&
+		    (n = secret_at(s + i, &keep)) > 0) {
+			found = 1;
+			o += (size_t)snprintf(buf + o, cap - o, "%.*s[redacted]", (int)keep, s + i);
+			if (o >= cap)
+				o = cap - 1;
+			i += keep + n - 1;
+			continue;
+		}
+		buf[o++] = s[i];
+	}
+	buf[o] = '\0';
+	return found ? buf : s;
+}
+
+/*
+ * Writes " key=value", redacting the value when the key names a secret,
+ * and any token-looking part of it otherwise.
+ */
 static void
 out_pair(struct log_out *o, const char *key, const char *val)
 {
+	char buf[LOG_LINE_MAX];
+
 	out_put(o, " ", 1);
 	out_name(o, key);
 	out_put(o, "=", 1);
-	out_value(o, xh_log_key_is_secret(key) ? "[redacted]" : val);
+	if (xh_log_key_is_secret(key))
+		out_value(o, "[redacted]");
+	else
+		out_value(o, val != NULL ? redact_values(val, buf, sizeof(buf)) : NULL);
 }
 
 /* Writes the UTC time with milliseconds, e.g. 2026-11-21T10:07:53.123Z. */
@@ -292,13 +395,13 @@ size_t
 xh_log_format(char *out, size_t outlen, enum xh_log_level lvl, const char *event,
               const char *const *kv)
 {
-	struct log_out o = {out, 0, 0, 0};
+	struct log_out o = {out, 0, 0, 0, 0};
 	char pid[24];
 	size_t i;
 
-	if (out == NULL || outlen < 5)
+	if (out == NULL || outlen < 6)
 		return 0;
-	o.cap = outlen - 5; /* keep room for "...\n" and the NUL */
+	o.cap = outlen - 6; /* keep room for '"', "...\n" and the NUL */
 	out_puts(&o, "ts=");
 	out_timestamp(&o);
 	out_puts(&o, " level=");
@@ -316,6 +419,8 @@ xh_log_format(char *out, size_t outlen, enum xh_log_level lvl, const char *event
 			break; /* odd count: the array ends here */
 	}
 	if (o.trunc) {
+		if (o.in_quote) /* a cut value is still a closed one */
+			out[o.len++] = '"';
 		memcpy(out + o.len, "...", 3);
 		o.len += 3;
 	}

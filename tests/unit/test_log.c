@@ -249,9 +249,77 @@ START_TEST(truncation_keeps_escapes_whole)
 
 	n = xh_log_format(buf, sizeof(buf), XH_LOG_INFO, "ev", kv);
 	ck_assert_uint_lt(n, sizeof(buf));
+	ck_assert_str_eq(buf + n - 5, "\"...\n");
+	/* the text before the closing quote ends in a whole \x01, never a partial one */
+	ck_assert_int_eq(strncmp(buf + n - 9, "\\x01", 4), 0);
+}
+END_TEST
+
+/* 1 if every '"' of line that is not escaped pairs up: quoted values are closed. */
+static int
+quotes_balance(const char *line)
+{
+	int open = 0;
+
+	for (const char *p = line; *p != '\0'; p++) {
+		if (*p == '\\' && open && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			open = !open;
+	}
+	return !open;
+}
+
+START_TEST(a_cut_quoted_value_is_closed)
+{
+	static const int sizes[] = {60, 61, 62, 63, 64, 65, 80, 97, 120};
+	const char *kv[] = {"msg", "a quoted value with spaces \"and quotes\" that is long enough",
+	                    NULL};
+	char buf[128];
+	size_t n;
+
+	n = xh_log_format(buf, (size_t)sizes[_i], XH_LOG_INFO, "ev", kv);
+	ck_assert_uint_lt(n, (size_t)sizes[_i]);
 	ck_assert_str_eq(buf + n - 4, "...\n");
-	/* the text before "..." ends in a whole \x01, never a partial one */
-	ck_assert_int_eq(strncmp(buf + n - 8, "\\x01", 4), 0);
+	ck_assert_msg(quotes_balance(buf), "unbalanced at %d: %s", sizes[_i], buf);
+	ck_assert_int_eq(count_lines(buf), 1);
+}
+END_TEST
+
+static const struct {
+	const char *in, *out;
+} tokens[] = {
+    {"Authorization: Bearer abc.DEF-123_x~+/=", "\"Authorization: Bearer [redacted]\""},
+    {"bearer    tok", "\"bearer    [redacted]\""},
+    {"Xero answered 401 for Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln now",
+     "\"Xero answered 401 for Bearer [redacted] now\""},
+    {"token pat-na1-12345678-abcd-ef00 leaked", "\"token [redacted] leaked\""},
+    {"(pat-eu1-aaaaaaaabbbb)", "([redacted])"},
+    {"eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.sig", "[redacted]"},
+    {"eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.", "[redacted]"},
+    {"x=eyJa.eyJb.c y", "\"x=[redacted] y\""},
+    /* not tokens */
+    {"pat-short", "pat-short"},
+    {"compat-12345678901", "compat-12345678901"},
+    {"eyJonly.onepart", "eyJonly.onepart"},
+    {"Bearer", "Bearer"},
+    {"Bearer ", "\"Bearer \""},
+    {"the bearers went home", "\"the bearers went home\""},
+    {"keyJa.b.c", "keyJa.b.c"},
+};
+
+START_TEST(token_looking_values_are_redacted_anywhere)
+{
+	const char *kv[] = {"msg", tokens[_i].in, NULL};
+	char buf[512], *v;
+	size_t n;
+
+	n = xh_log_format(buf, sizeof(buf), XH_LOG_INFO, "ev", kv);
+	ck_assert_uint_gt(n, 0);
+	buf[n - 1] = '\0'; /* the newline */
+	v = strstr(buf, " msg=");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v + 5, tokens[_i].out);
 }
 END_TEST
 
@@ -322,6 +390,8 @@ main(void)
 	add(s, "logf", logf_writes_msg_field, 0);
 	add(s, "truncate", long_line_is_truncated, 0);
 	add(s, "truncate_escape", truncation_keeps_escapes_whole, 0);
+	add(s, "truncate_quote", a_cut_quoted_value_is_closed, 9);
+	add(s, "token_values", token_looking_values_are_redacted_anywhere, (int)XH_NELEM(tokens));
 	add(s, "level_parse", level_parse, 0);
 	add(s, "one_write", each_event_is_one_write, 0);
 	return unit_run(s);
