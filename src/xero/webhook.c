@@ -32,6 +32,15 @@ xero_webhook_object(const char *category)
 }
 
 int
+xero_webhook_has(const char *object)
+{
+	for (size_t i = 0; object != NULL && i < XH_NELEM(category_table); i++)
+		if (strcmp(category_table[i].object, object) == 0)
+			return 1;
+	return 0;
+}
+
+int
 xero_webhook_verify(const char *sig, size_t siglen, const void *body, size_t len,
                     const char *const *keys, size_t nkeys)
 {
@@ -126,4 +135,35 @@ xero_fetch_path(struct xh_arena *a, const char *endpoint, const char *const *ids
 	s = xh_buf_dup(a, &b);
 	xh_buf_free(&b);
 	return s;
+}
+
+int
+xero_fetch_by_ids(const char *endpoint)
+{
+	return strcmp(endpoint, "Contacts") == 0 || strcmp(endpoint, "Invoices") == 0;
+}
+
+enum xh_err
+xero_fetch_returned(struct xh_arena *a, const char *endpoint, const char *id_field,
+                    const char *body, size_t len, const char ***ids, size_t *n)
+{
+	json_object *root = xh_json_parse_strict(body, len, 64), *list;
+	const char *id;
+	size_t count;
+
+	*ids = NULL;
+	*n = 0;
+	if (root == NULL || !json_object_object_get_ex(root, endpoint, &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		json_object_put(root);
+		return XH_ERR_INVAL;
+	}
+	count = json_object_array_length(list);
+	*ids = xh_alloc(a, sizeof(**ids) * (count + 1));
+	for (size_t i = 0; i < count; i++)
+		if ((id = xh_json_str(json_object_array_get_idx(list, i), id_field)) != NULL &&
+		    xero_is_uuid(id))
+			(*ids)[(*n)++] = xh_strdup(a, id);
+	json_object_put(root);
+	return XH_OK;
 }

@@ -58,9 +58,23 @@ enum xh_err xero_webhook_parse(struct xh_arena *a, const char *body, size_t len,
 
 /* The mirror object of an eventCategory ("CONTACT" -> "contact"), or NULL. */
 const char *xero_webhook_object(const char *category);
+/* 1 if Xero sends webhooks for the mirror object named object. */
+int xero_webhook_has(const char *object);
 
 /* Job handler of xero.fetch (args {"object": "contact"}); see job.h. */
 enum xh_err xero_fetch(struct job_ctx *ctx);
+
+/*
+ * The ids of the records a fetch call's answer holds (kept by the pull's
+ * rules or not), in the arena: those are done with; the ids asked for and
+ * not among them are marked missing. XH_ERR_INVAL if the body is not the
+ * endpoint's list.
+ */
+enum xh_err xero_fetch_returned(struct xh_arena *a, const char *endpoint, const char *id_field,
+                                const char *body, size_t len, const char ***ids, size_t *n);
+
+/* 1 if endpoint takes IDs= (XERO.md 2.4: Contacts and Invoices); else one GET per record. */
+int xero_fetch_by_ids(const char *endpoint);
 
 /* The path and query of one fetch call for ids[0..n-1] of object (pure; for tests). */
 char *xero_fetch_path(struct xh_arena *a, const char *endpoint, const char *const *ids, size_t n);
