@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 import uuid
 
@@ -238,6 +239,31 @@ def test_postgresql_down_gives_non_2xx_and_nothing_half_written(hook, pg_stop, p
     assert hook.one("SELECT count(*) FROM webhook_event WHERE dedupe_key = %s", (key,)) == 0
     assert hook.state()[1:] == (0, 0)
     # Xero retries: the same delivery is then taken in whole.
+    assert wait_for(lambda: hook.post(body).status == 200, 20)
+    assert hook.state()[1:] == (1, 1)
+
+
+def test_postgresql_killed_mid_transaction_gives_non_2xx_and_rolls_everything_back(
+        hook, pg_stop, pg_start, dsn):
+    body = hook.payload([hook.event("CONTACT", str(uuid.uuid4()))])
+    key = "xero:" + hashlib.sha256(body).hexdigest()
+    locker = _connect(dsn)
+    locker.autocommit = False
+    with locker.cursor() as cur:  # the delivery's insert into pending_fetch waits on this
+        cur.execute("LOCK TABLE pending_fetch IN SHARE ROW EXCLUSIVE MODE")
+    got = []
+    t = threading.Thread(target=lambda: got.append(hook.post(body)))
+    t.start()
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'" \
+              " AND query LIKE '%%pending_fetch%%'"
+    assert wait_for(lambda: hook.one(waiting) == 1, 5)
+    pg_stop()  # fast shutdown: the delivery's open transaction dies with its event row
+    t.join(10)
+    pg_start()
+    assert got and got[0].status >= 500, got
+    hook.db = wait_for(lambda: _connect(dsn), 30)
+    assert hook.one("SELECT count(*) FROM webhook_event WHERE dedupe_key = %s", (key,)) == 0
+    assert hook.state()[1:] == (0, 0)
     assert wait_for(lambda: hook.post(body).status == 200, 20)
     assert hook.state()[1:] == (1, 1)
 
