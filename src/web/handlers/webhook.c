@@ -18,11 +18,12 @@ enum wh_sql {
 static const struct xh_sql wh_sql[WH__MAX] = {
     /* WH_LOG */
     {"web_webhook_log",
-     "INSERT INTO webhook_delivery (vendor, status, verified, outcome, events, new_events,"
-     " unknown, link_ids, job_ids, sample) VALUES ($1, $2::smallint, $3::boolean, $4,"
-     " $5::int, $6::int, $7::int, coalesce($8::bigint[], '{}'), coalesce($9::bigint[], '{}'),"
-     " $10) RETURNING id",
-     10},
+     "INSERT INTO webhook_delivery (id, vendor, status, verified, outcome, events, new_events,"
+     " unknown, link_ids, job_ids, sample) VALUES (coalesce(nullif($11::bigint, 0),"
+     " nextval(pg_get_serial_sequence('webhook_delivery', 'id'))), $1, $2::smallint,"
+     " $3::boolean, $4, $5::int, $6::int, $7::int, coalesce($8::bigint[], '{}'),"
+     " coalesce($9::bigint[], '{}'), $10) RETURNING id",
+     11},
 };
 
 /* The process's keyring: read once, kept until exit (a web child serves many requests). */
@@ -73,7 +74,7 @@ web_wh_sample(struct xh_arena *a, const char *body, size_t len)
 enum xh_err
 web_wh_log(struct xh_db *db, struct xh_arena *a, const struct web_wh_log *l, long long *id)
 {
-	const char *p[10];
+	const char *p[11];
 	PGresult *res = NULL;
 	enum xh_err err;
 
@@ -81,6 +82,7 @@ web_wh_log(struct xh_db *db, struct xh_arena *a, const struct web_wh_log *l, lon
 	p[3] = l->outcome, p[4] = xh_printf(a, "%lld", l->events);
 	p[5] = xh_printf(a, "%lld", l->new_events), p[6] = xh_printf(a, "%lld", l->unknown);
 	p[7] = l->link_ids, p[8] = l->job_ids, p[9] = l->sample;
+	p[10] = xh_printf(a, "%lld", l->id);
 	err = xh_db_exec(db, &wh_sql[WH_LOG], p, &res);
 	if (!err && id != NULL)
 		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -12,6 +12,7 @@
 
 /* One line of the delivery log (webhook_delivery). */
 struct web_wh_log {
+	long long id; /* the row's id when reserved beforehand, else 0 */
 	const char *vendor;
 	int status;
 	int verified;

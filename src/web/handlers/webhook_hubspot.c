@@ -139,8 +139,7 @@ refuse_sig(struct whs_run *r, struct web_resp *resp, enum hubspot_sig st)
 int
 web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
 {
-	struct whs_run r = {
-	    ctx, req, {0}, {"hubspot", 401, 0, "bad_signature", 0, 0, 0, NULL, NULL, NULL}};
+	struct whs_run r = {.ctx = ctx, .req = req};
 	struct hubspot_sig_req sr = {req->method_name,
 	                             called_uri(ctx, req),
 	                             req->body,
@@ -153,6 +152,7 @@ web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_
 	size_t nkeys = 0;
 	enum hubspot_sig st;
 
+	r.log = (struct web_wh_log){.vendor = "hubspot", .status = 401, .outcome = "bad_signature"};
 	if (web_wh_keys(ctx, req->arena, "hubspot", &keys, &nkeys) != XH_OK) {
 		r.log.status = 503, r.log.outcome = "unavailable";
 		return web_wh_refuse(ctx, req, resp, &r.log, "webhook keys unavailable");

@@ -23,39 +23,36 @@
 #include "xero/webhook.h"
 
 enum wx_sql {
-	WX_EVENT,   /* WX_EVENT */
-	WX_PENDING, /* WX_PENDING */
-	WX_LINK,    /* WX_LINK */
+	WX_INTAKE, /* WX_INTAKE */
 	WX__MAX
 };
 
 /* clang-format off */
 static const struct xh_sql wx_sql[WX__MAX] = {
-    /* WX_EVENT: $1 dedupe key, $2 body; no row when the delivery was seen before */
-    {"web_xero_event",
-     "INSERT INTO webhook_event (vendor, dedupe_key, body) VALUES ('xero', $1, convert_to($2, 'UTF8'))"
-     " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-     2},
     /*
-     * WX_PENDING: $1 [{"t": tenant, "o": object, "i": id}]. Adds each
-     * (link, object, id) of a known tenant; an id already pending is
-     * stamped again (so a fetch in flight does not drop the newer change)
-     * and loses a "missing" mark. Returns the tenants not linked and the
-     * (link, object) pairs as "link:object,...".
+     * WX_INTAKE: $1 dedupe key, $2 body, $3 [{"t": tenant, "o": object,
+     * "i": id}]. Stores the delivery unless it was seen before; only then
+     * adds each (link, object, id) of a known tenant to pending_fetch (an
+     * id already pending is stamped again, so a fetch in flight does not
+     * drop the newer change, and loses a "missing" mark). Reserves the
+     * delivery log's row id. Returns whether the delivery is new, that
+     * id, the events of tenants no link has, and the (link, object)
+     * pairs as "link:object,...". One statement: one round trip.
      */
-    {"web_xero_pending",
-     "WITH e AS (SELECT DISTINCT t, o, i FROM jsonb_to_recordset($1::jsonb) AS x (t uuid, o text, i uuid)),"
+    {"web_xero_intake",
+     "WITH d AS (SELECT nextval(pg_get_serial_sequence('webhook_delivery', 'id')) AS id),"
+     " e AS (SELECT DISTINCT t, o, i FROM jsonb_to_recordset($3::jsonb) AS x (t uuid, o text, i uuid)),"
+     " m AS (SELECT l.id AS link_id, e.o, e.i FROM e JOIN link l ON l.xero_tenant_id = e.t),"
+     " ev AS (INSERT INTO webhook_event (vendor, dedupe_key, body, delivery_id, link_id)"
+     "  SELECT 'xero', $1, convert_to($2, 'UTF8'), d.id, (SELECT min(link_id) FROM m) FROM d"
+     "  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id),"
      " ins AS (INSERT INTO pending_fetch (link_id, object, xero_id)"
-     "  SELECT l.id, e.o, e.i FROM e JOIN link l ON l.xero_tenant_id = e.t"
+     "  SELECT link_id, o, i FROM m WHERE EXISTS (SELECT 1 FROM ev)"
      "  ON CONFLICT (link_id, object, xero_id) DO UPDATE SET added_at = clock_timestamp(), missing_at = NULL"
      "  RETURNING link_id, object)"
-     " SELECT (SELECT count(*) FROM e WHERE NOT EXISTS (SELECT 1 FROM link l WHERE l.xero_tenant_id = e.t)),"
+     " SELECT (SELECT count(*) FROM ev), (SELECT id FROM d),"
+     " (SELECT count(*) FROM e WHERE NOT EXISTS (SELECT 1 FROM link l WHERE l.xero_tenant_id = e.t)),"
      " coalesce((SELECT string_agg(DISTINCT link_id || ':' || object, ',') FROM ins), '')",
-     1},
-    /* WX_LINK: the event's delivery and (first) link */
-    {"web_xero_event_link",
-     "UPDATE webhook_event SET delivery_id = $2::bigint, link_id = nullif($3::bigint, 0)"
-     " WHERE id = $1::bigint",
      3},
 };
 /* clang-format on */
@@ -66,13 +63,12 @@ struct wx_run {
 	struct web_req *req;
 	struct xero_wh_payload p;
 	struct web_wh_log log;
-	const char *events_json; /* the events we mirror, for WX_PENDING */
-	long long event_id;
+	const char *events_json; /* the events we mirror, for WX_INTAKE */
 	long long *links, *jobs; /* distinct links, and the jobs enqueued */
 	size_t nlinks, njobs;
 };
 
-/* The mirrored events as WX_PENDING's array. */
+/* The mirrored events as WX_INTAKE's array. */
 static const char *
 events_json(struct xh_arena *a, const struct xero_wh_payload *p)
 {
@@ -137,20 +133,14 @@ enqueue_fetch(struct wx_run *r, const char *pair)
 	return XH_OK;
 }
 
-/* Adds the pending ids and enqueues one fetch per pair; counts the unknown tenants. */
+/* Enqueues one fetch per "link:object" pair of the list. */
 static enum xh_err
-add_pending(struct wx_run *r)
+enqueue_pairs(struct wx_run *r, char *pairs)
 {
-	PGresult *res = NULL;
-	char *pairs, *save = NULL, *pair;
+	char *save = NULL, *pair;
 	enum xh_err err = XH_OK;
 	size_t n = 1;
 
-	if (xh_db_execv(r->ctx->db, &wx_sql[WX_PENDING], &res, r->events_json))
-		return XH_ERR_DB;
-	r->log.unknown = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	pairs = xh_strdup(r->req->arena, PQgetvalue(res, 0, 1));
-	PQclear(res);
 	for (const char *c = pairs; *c != '\0'; c++)
 		n += *c == ',';
 	r->links = xh_alloc(r->req->arena, sizeof(*r->links) * n);
@@ -170,30 +160,26 @@ intake_tx(struct xh_db *db, void *arg)
 	unsigned char md[XH_SHA256_LEN];
 	const char *key;
 	PGresult *res = NULL;
-	long long delivery = 0;
+	char *pairs;
 	int fresh;
 
 	r->nlinks = r->njobs = 0;
 	xh_sha256(r->req->body, r->req->body_len, md);
 	key = xh_printf(a, "xero:%s", xh_hex(a, md, sizeof(md)));
-	if (xh_db_execv(db, &wx_sql[WX_EVENT], &res, key, r->req->body))
+	if (xh_db_execv(db, &wx_sql[WX_INTAKE], &res, key, r->req->body, r->events_json))
 		return XH_ERR_DB;
-	fresh = PQntuples(res) == 1;
-	r->event_id = fresh ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	fresh = PQgetvalue(res, 0, 0)[0] == '1';
+	r->log.id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	r->log.unknown = fresh ? strtoll(PQgetvalue(res, 0, 2), NULL, 10) : 0;
+	pairs = xh_strdup(a, PQgetvalue(res, 0, 3));
 	PQclear(res);
 	r->log.outcome = fresh ? "stored" : "duplicate";
 	r->log.new_events = fresh ? (long long)r->p.nevents : 0;
-	if (fresh && add_pending(r) != XH_OK)
+	if (enqueue_pairs(r, pairs) != XH_OK)
 		return XH_ERR_DB;
 	r->log.link_ids = pg_array(a, r->links, r->nlinks);
 	r->log.job_ids = pg_array(a, r->jobs, r->njobs);
-	if (web_wh_log(db, a, &r->log, &delivery) != XH_OK)
-		return XH_ERR_DB;
-	if (fresh && xh_db_execv(db, &wx_sql[WX_LINK], NULL, xh_printf(a, "%lld", r->event_id),
-	                         xh_printf(a, "%lld", delivery),
-	                         xh_printf(a, "%lld", r->nlinks ? r->links[0] : 0)))
-		return XH_ERR_DB;
-	return XH_OK;
+	return web_wh_log(db, a, &r->log, NULL);
 }
 
 /* Logs a delivery that needed no transaction (an intent-to-receive probe). */
@@ -216,13 +202,11 @@ int
 web_handle_webhook_xero(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
 {
 	const char *sig = web_env_get(req->env, "HTTP_X_XERO_SIGNATURE");
-	struct wx_run r = {
-	    ctx,  req, {0},  {"xero", 401, 0, "bad_signature", 0, 0, 0, NULL, NULL, NULL},
-	    NULL, 0,   NULL, NULL,
-	    0,    0};
+	struct wx_run r = {.ctx = ctx, .req = req};
 	const char **keys = NULL;
 	size_t nkeys = 0;
 
+	r.log = (struct web_wh_log){.vendor = "xero", .status = 401, .outcome = "bad_signature"};
 	if (web_wh_keys(ctx, req->arena, "xero", &keys, &nkeys) != XH_OK) {
 		r.log.status = 503, r.log.outcome = "unavailable";
 		return web_wh_refuse(ctx, req, resp, &r.log, "webhook keys unavailable");
