@@ -420,3 +420,52 @@ def test_thousands_of_events_in_one_body_are_taken_in_one_transaction(hook):
     huge = hook.payload([hook.event("CONTACT", str(uuid.uuid4())) for _ in range(10000)])
     assert hook.post(huge).status == 413
     assert hook.state() == before
+
+
+@pytest.fixture
+def legacy_on(run_dir, config_path, base_url):
+    """[webhook] hubspot_legacy = 1 in the stack's config, reloaded by SIGHUP; restored after."""
+    import signal
+    with open(config_path) as f:
+        saved = f.read()
+    pidfile = os.path.join(run_dir, "pid", "web-supervisor.pid")
+    with open(pidfile) as f:
+        pid = int(f.read().strip())
+
+    def reload(text):
+        with open(config_path, "w") as f:
+            f.write(text)
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(1.0)  # the supervisor replaces its children
+        assert wait_for(lambda: request(base_url + "/healthz").status == 200, 10)
+
+    reload(saved + "\n[webhook]\nhubspot_legacy = 1\n")
+    try:
+        yield
+    finally:
+        reload(saved)
+
+
+def test_hubspot_v1_only_for_links_that_allow_it(hs, legacy_on):
+    def v1(events):
+        body = json.dumps(events).encode()
+        return request(hs.url, "POST", body, {
+            "Content-Type": "application/json", "X-HubSpot-Signature-Version": "v1",
+            "X-HubSpot-Signature": hs_sign.sign_v1(hs.secret, body)})
+    before = len(hs.events())
+    r = v1([_hs_event(hs.portal, 90)])
+    assert (r.status, r.body) == (401, b"")
+    assert len(hs.events()) == before
+    assert hs.rows("SELECT status, outcome FROM webhook_delivery WHERE vendor = 'hubspot'"
+                   " ORDER BY id DESC LIMIT 1") == [(401, "legacy_refused")]
+    hs.one("UPDATE link SET settings = '{\"webhooks\": {\"hubspot_legacy\": true}}'"
+           " WHERE id = %s RETURNING 1", (hs.link,))
+    assert v1([_hs_event(hs.portal, 91)]).status == 200
+    assert len(hs.events()) == before + 1
+    # One event of a portal no link has (so none allows v1) refuses the whole delivery.
+    assert v1([_hs_event(hs.portal, 92), _hs_event(hs.portal + 1, 93)]).status == 401
+    assert len(hs.events()) == before + 1
+    forged = json.dumps([_hs_event(hs.portal, 94)]).encode()
+    assert request(hs.url, "POST", forged, {
+        "X-HubSpot-Signature-Version": "v1",
+        "X-HubSpot-Signature": hs_sign.sign_v1("wrong", forged)}).status == 401

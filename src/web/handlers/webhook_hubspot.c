@@ -2,8 +2,9 @@
  * webhook_hubspot.c: POST /webhooks/hubspot (DESIGN.md section 8,
  * HUBSPOT.md 5).
  *
- * v3 is checked when its header is there (v1 and v2 only without it, and
- * only with [webhook] hubspot_legacy = 1), over the URI rebuilt from
+ * v3 is checked when its header is there (v1 and v2 only without it, only
+ * with [webhook] hubspot_legacy = 1, and only for events of links whose
+ * settings allow it: {"webhooks": {"hubspot_legacy": true}}), over the URI rebuilt from
  * [web] public_url's scheme and host and the request URI as sent, before
  * the body is parsed. Each verified event is stored once in
  * webhook_event under a composite key (portal, app, subscription, event
@@ -30,27 +31,34 @@ enum wh_hs_sql {
 static const struct xh_sql whs_sql[WHS__MAX] = {
     /*
      * WHS_EVENTS: $1 [{"k": key, "p": portal, "j": event}], $2 the number
-     * of events. Stores the events new to us (portals no link has
-     * included) and the delivery's log line, in one statement; returns
-     * the log line's counts.
+     * of events, $3 signed v1/v2 only. Stores the events new to us
+     * (portals no link has included) and the delivery's log line, in one
+     * statement; returns the log line's outcome and counts. A v1/v2
+     * delivery is refused whole (status 401, "legacy_refused", nothing
+     * stored) unless every event's link allows it (settings
+     * {"webhooks": {"hubspot_legacy": true}}).
      */
     {"web_hubspot_events",
      "WITH d AS (SELECT nextval(pg_get_serial_sequence('webhook_delivery', 'id')) AS id),"
-     " e AS (SELECT DISTINCT ON (x.k) x.k, x.j, l.id AS link_id"
+     " e AS (SELECT DISTINCT ON (x.k) x.k, x.j, l.id AS link_id,"
+     "  coalesce(l.settings->'webhooks'->'hubspot_legacy' = 'true'::jsonb, false) AS legacy_ok"
      "  FROM jsonb_to_recordset($1::jsonb) AS x (k text, p bigint, j text)"
      "  LEFT JOIN link l ON l.hubspot_portal_id = x.p ORDER BY x.k, l.id),"
+     " bad AS (SELECT $3::boolean AND EXISTS (SELECT 1 FROM e WHERE NOT legacy_ok) AS refused),"
      " ins AS (INSERT INTO webhook_event (vendor, link_id, dedupe_key, body, delivery_id)"
      "  SELECT 'hubspot', link_id, k, convert_to(j, 'UTF8'), (SELECT id FROM d) FROM e"
+     "  WHERE NOT (SELECT refused FROM bad)"
      "  ON CONFLICT (dedupe_key) DO NOTHING RETURNING link_id),"
      " log AS (INSERT INTO webhook_delivery (id, vendor, status, verified, outcome, events,"
      "  new_events, unknown, link_ids)"
-     "  SELECT (SELECT id FROM d), 'hubspot', 200, true,"
-     "  CASE WHEN count(*) = 0 THEN 'duplicate' ELSE 'stored' END, $2::int, count(*),"
+     "  SELECT (SELECT id FROM d), 'hubspot', CASE WHEN (SELECT refused FROM bad) THEN 401 ELSE 200 END,"
+     "  true, CASE WHEN (SELECT refused FROM bad) THEN 'legacy_refused'"
+     "  WHEN count(*) = 0 THEN 'duplicate' ELSE 'stored' END, $2::int, count(*),"
      "  count(*) FILTER (WHERE link_id IS NULL),"
      "  coalesce(array_agg(DISTINCT link_id) FILTER (WHERE link_id IS NOT NULL), '{}') FROM ins"
-     "  RETURNING outcome, new_events, unknown)"
-     " SELECT outcome, new_events, unknown FROM log",
-     2},
+     "  RETURNING outcome, new_events, unknown, status)"
+     " SELECT outcome, new_events, unknown, status FROM log",
+     3},
 };
 /* clang-format on */
 
@@ -59,6 +67,7 @@ struct whs_run {
 	struct web_req *req;
 	struct hubspot_wh_payload p;
 	struct web_wh_log log;
+	int legacy; /* verified by a v1/v2 signature */
 };
 
 /* Unix time in ms (the timestamps HubSpot signs are wall-clock). */
@@ -112,8 +121,9 @@ store(struct whs_run *r)
 	PGresult *res = NULL;
 
 	if (xh_db_execv(r->ctx->db, &whs_sql[WHS_EVENTS], &res, events_json(a, &r->p),
-	                xh_printf(a, "%zu", r->p.nevents)))
+	                xh_printf(a, "%zu", r->p.nevents), r->legacy ? "true" : "false"))
 		return XH_ERR_DB;
+	r->log.status = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
 	r->log.outcome = xh_strdup(a, PQgetvalue(res, 0, 0));
 	r->log.new_events = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	r->log.unknown = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
@@ -132,9 +142,9 @@ refuse_sig(struct whs_run *r, struct web_resp *resp, enum hubspot_sig st)
 }
 
 /*
- * POST /webhooks/hubspot: 401 (signature missing, stale or wrong), 400
- * (verified but not a HubSpot event array), 503 (database unavailable),
- * else 200; every answer has an empty body.
+ * POST /webhooks/hubspot: 401 (signature missing, stale or wrong, or v1/v2 for a link
+ * that does not allow it), 400 (verified but not a HubSpot event array), 503 (database
+ * unavailable), else 200; every answer has an empty body.
  */
 int
 web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
@@ -162,6 +172,7 @@ web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_
 	if (st != HUBSPOT_SIG_OK)
 		return refuse_sig(&r, resp, st);
 	r.log.verified = 1;
+	r.legacy = sr.sig_v3 == NULL;
 	if (hubspot_webhook_parse(req->arena, req->body, req->body_len, &r.p) != XH_OK) {
 		r.log.status = 400, r.log.outcome = "malformed";
 		return web_wh_refuse(ctx, req, resp, &r.log, "not a HubSpot event array");
@@ -175,5 +186,7 @@ web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_
 	}
 	xh_log(XH_LOG_INFO, "webhook.hubspot", "outcome", r.log.outcome, "events",
 	       xh_printf(req->arena, "%zu", r.p.nevents), NULL);
-	return web_wh_bare(resp, 200);
+	if (r.log.status != 200)
+		resp->reason = "v1/v2 signature for a link that does not allow it";
+	return web_wh_bare(resp, r.log.status == 200 ? 200 : 401);
 }
