@@ -31,6 +31,8 @@ static const struct cli_cmd cli_commands[] = {
      "store a link's sealed vendor credential", cli_credential_cmds},
     {"sync", cmd_sync, CLI_NEEDS_DB, "LINK [OBJECT ...] [--full]",
      "pull a link from Xero now: its enabled objects, or the ones named", NULL},
+    {"webhook", cmd_webhook, CLI_NEEDS_DB, "COMMAND", "webhook keys and the delivery log",
+     cli_webhook_cmds},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 

@@ -59,6 +59,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"sync", "pull_overlap_s", CFG_INT, F(sync.pull_overlap_s), "120", 1, 86400, 0, "seconds re-read before the last pull's newest record"},
 	{"sync", "full_pass_h", CFG_INT, F(sync.full_pass_h), "24", 1, 8760, 0, "hours between full pulls (changes Xero does not date)"},
 	{"sync", "page_size", CFG_INT, F(sync.page_size), "1000", 1, 1000, 0, "Xero records per page (Xero's largest is 1000)"},
+	{"webhook", "debounce_ms", CFG_INT, F(webhook.debounce_ms), "500", 0, 60000, 0, "ms a webhook's fetch job waits for more events (0: at once)"},
+	{"webhook", "hubspot_legacy", CFG_INT, F(webhook.hubspot_legacy), "0", 0, 1, 0, "1: accept HubSpot v1/v2 signatures when v3 headers are absent"},
 };
 /* clang-format on */
 

@@ -68,6 +68,12 @@ struct xh_config {
 		int full_pass_h;     /* [sync] full_pass_h: hours between full passes */
 		int page_size;       /* [sync] page_size: Xero records per page */
 	} sync;
+	struct {
+		int debounce_ms;    /* [webhook] debounce_ms: delay of the fetch job a delivery
+		                       enqueues */
+		int hubspot_legacy; /* [webhook] hubspot_legacy: accept v1/v2 signatures without v3
+		                     */
+	} webhook;
 };
 
 /*

@@ -93,24 +93,29 @@ xh_cred_parse(struct xh_arena *a, const char *json, size_t len, struct xh_cred *
 }
 
 enum xh_err
-xh_cred_seal(const struct xh_keyring *kr, struct xh_arena *a, long long link_id, const char *vendor,
-             const char *purpose, const char *json, const char **key_id, char **b64)
+xh_secret_seal(const struct xh_keyring *kr, struct xh_arena *a, const char *aad, const char *plain,
+               const char **key_id, char **b64)
 {
 	struct xh_buf sealed;
-	char *aad;
 	enum xh_err err;
 
 	if (kr == NULL || kr->n == 0)
 		return XH_ERR_CONFIG;
 	xh_buf_init(&sealed);
-	aad = cred_aad(a, link_id, vendor, purpose);
-	err = xh_seal(&kr->keys[0], json, strlen(json), aad, strlen(aad), &sealed);
+	err = xh_seal(&kr->keys[0], plain, strlen(plain), aad, strlen(aad), &sealed);
 	if (!err) {
 		*key_id = kr->keys[0].id;
 		*b64 = xh_b64_encode(a, sealed.data, sealed.len);
 	}
 	xh_buf_free(&sealed);
 	return err;
+}
+
+enum xh_err
+xh_cred_seal(const struct xh_keyring *kr, struct xh_arena *a, long long link_id, const char *vendor,
+             const char *purpose, const char *json, const char **key_id, char **b64)
+{
+	return xh_secret_seal(kr, a, cred_aad(a, link_id, vendor, purpose), json, key_id, b64);
 }
 
 enum xh_err
@@ -161,6 +166,24 @@ cred_open(const struct xh_keyring *kr, struct xh_arena *a, const char *key_id, c
 	if (err)
 		return XH_ERR_CRYPTO;
 	return xh_open(k, blob, bloblen, aad, strlen(aad), plain);
+}
+
+enum xh_err
+xh_secret_open(const struct xh_keyring *kr, struct xh_arena *a, const char *aad, const char *key_id,
+               const char *b64, char **plain)
+{
+	struct xh_buf buf;
+	enum xh_err err;
+
+	*plain = NULL;
+	xh_buf_init(&buf);
+	err = cred_open(kr, a, key_id, b64, aad, &buf);
+	if (!err)
+		*plain = xh_strndup(a, buf.data != NULL ? buf.data : "", buf.len);
+	if (buf.data != NULL)
+		explicit_bzero(buf.data, buf.cap);
+	xh_buf_free(&buf);
+	return err;
 }
 
 enum xh_err

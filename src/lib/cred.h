@@ -73,4 +73,16 @@ enum xh_err xh_cred_open(const struct xh_keyring *kr, struct xh_arena *a, long l
                          const char *vendor, const char *purpose, const char *key_id,
                          const char *b64, struct xh_cred *out);
 
+/*
+ * The same sealing for secrets kept outside the credential table (the
+ * webhook keys): plain sealed with the current key under the associated
+ * data aad, giving the key id and the blob as base64, in the arena;
+ * XH_ERR_CONFIG without a key. Open gives the plaintext back in the arena,
+ * or XH_ERR_CRYPTO (unknown key id, other aad, tampered).
+ */
+enum xh_err xh_secret_seal(const struct xh_keyring *kr, struct xh_arena *a, const char *aad,
+                           const char *plain, const char **key_id, char **b64);
+enum xh_err xh_secret_open(const struct xh_keyring *kr, struct xh_arena *a, const char *aad,
+                           const char *key_id, const char *b64, char **plain);
+
 #endif

@@ -13,3 +13,5 @@ libxh_a_SOURCES += src/lib/job.h src/lib/job_int.h src/lib/job.c src/lib/job_adm
 	src/lib/retry.h src/lib/retry.c \
 	src/lib/ratelimit.h src/lib/ratelimit.c src/lib/http.h src/lib/http.c \
 	src/lib/cred.h src/lib/cred.c
+libxh_a_SOURCES += src/lib/json.h src/lib/json.c
+libxh_a_SOURCES += src/lib/webhook_key.h src/lib/webhook_key.c

@@ -16,3 +16,7 @@ libxhweb_a_SOURCES = \
 bin_PROGRAMS += xhsync-web
 xhsync_web_SOURCES = src/web/main.c
 xhsync_web_LDADD = libxhweb.a libxh.a $(XH_LIBS) $(FCGI_LIBS)
+libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
+	src/web/handlers/webhook_xero.c src/web/handlers/webhook_hubspot.c \
+	src/xero/webhook.h src/xero/webhook.c src/xero/pull_wire.c \
+	src/hubspot/webhook.h src/hubspot/webhook.c

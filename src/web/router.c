@@ -100,7 +100,8 @@ static int
 route_auth(struct web_ctx *ctx, const struct web_route *r, struct web_req *req,
            struct web_resp *resp)
 {
-	if (r->auth == WEB_AUTH_PUBLIC)
+	/* A webhook handler checks its vendor's signature itself, over the raw body. */
+	if (r->auth == WEB_AUTH_PUBLIC || r->auth == WEB_AUTH_SIGNATURE)
 		return 0;
 	if (web_auth_check == NULL) {
 		resp->reason = "route needs auth but no auth check is installed";
@@ -143,7 +144,7 @@ web_dispatch(const struct web_route *routes, size_t nroutes, struct web_ctx *ctx
 	}
 out:
 	resp->status = status;
-	if (status == 500 || (status >= 400 && resp->body.len == 0))
+	if (status == 500 || (status >= 400 && resp->body.len == 0 && !resp->bare))
 		web_resp_error_page(resp, req, status);
 	return status;
 }

@@ -97,6 +97,7 @@ struct web_resp {
 	size_t nheaders;
 	struct xh_buf body;
 	const char *reason; /* why an error happened: logged, never shown */
+	int bare;           /* an error status answered with an empty body (webhooks) */
 };
 
 /* What a handler may use besides the request: one per child process. */
@@ -133,8 +134,10 @@ struct web_route {
 
 /* The application's routes (routes.c). */
 enum web_route_id {
-	WEB_ROUTE_HOME,    /* WEB_ROUTE_HOME: GET / */
-	WEB_ROUTE_HEALTHZ, /* WEB_ROUTE_HEALTHZ: GET /healthz */
+	WEB_ROUTE_HOME,            /* WEB_ROUTE_HOME: GET / */
+	WEB_ROUTE_HEALTHZ,         /* WEB_ROUTE_HEALTHZ: GET /healthz */
+	WEB_ROUTE_WEBHOOK_XERO,    /* WEB_ROUTE_WEBHOOK_XERO: POST /webhooks/xero */
+	WEB_ROUTE_WEBHOOK_HUBSPOT, /* WEB_ROUTE_WEBHOOK_HUBSPOT: POST /webhooks/hubspot */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -190,6 +193,8 @@ int web_dispatch(const struct web_route *routes, size_t nroutes, struct web_ctx 
 enum xh_err web_db_ping(struct xh_db *db);
 int web_handle_healthz(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_home(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_webhook_xero(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* fcgi_loop.c: serves requests on listen_fd until told to stop; returns an exit code. */
 int web_child_run(int listen_fd, const struct xh_config *cfg);

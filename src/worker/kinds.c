@@ -11,6 +11,7 @@
 #include "xero/ping.h"
 #include "xero/pull.h"
 #include "xero/token.h"
+#include "xero/webhook.h"
 
 enum worker_kind {
 	WK_XERO_PING,       /* WK_XERO_PING */
@@ -20,6 +21,7 @@ enum worker_kind {
 	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
 	WK_XERO_PULL,       /* WK_XERO_PULL */
 	WK_XERO_POLL,       /* WK_XERO_POLL */
+	WK_XERO_FETCH,      /* WK_XERO_FETCH */
 	WK__MAX
 };
 
@@ -32,6 +34,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"xero.token_keepalive", xero_token_keepalive, 120, 5, RETRY_DEFAULT}, /* WK_XERO_KEEPALIVE */
     {"xero.pull", xero_pull, 1800, 10, RETRY_DEFAULT},                     /* WK_XERO_PULL */
     {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
+    {XERO_FETCH_KIND, xero_fetch, 600, 10, RETRY_FAST},                    /* WK_XERO_FETCH */
 };
 
 enum worker_schedule {

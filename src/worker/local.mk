@@ -6,4 +6,5 @@ xhsync_worker_SOURCES = \
 	src/xero/ping.h src/xero/ping.c src/hubspot/ping.h src/hubspot/ping.c \
 	src/xero/token.h src/xero/token.c src/xero/token_wire.c \
 	src/xero/api.h src/xero/api.c src/xero/pull.h src/xero/pull.c src/xero/pull_wire.c
+xhsync_worker_SOURCES += src/xero/webhook.h src/xero/webhook.c src/xero/fetch.c
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)

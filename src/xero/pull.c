@@ -313,6 +313,20 @@ audit_pass(struct xh_db *db, struct pull_run *r)
 	                   ll(a, r->ctx->job->id), detail);
 }
 
+enum xh_err
+xero_mirror_store(struct xh_db *db, const char *link, const char *object, const char *batch,
+                  long long *nnew, long long *nchanged)
+{
+	PGresult *res = NULL;
+
+	if (xh_db_execv(db, &pull_sql[PQ_UPSERT], &res, link, object, batch))
+		return XH_ERR_DB;
+	*nnew = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*nchanged = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return XH_OK;
+}
+
 /* The page's transaction: records, then the cursor, then (at the end) the audit. */
 static enum xh_err
 store_tx(struct xh_db *db, void *arg)
@@ -323,11 +337,9 @@ store_tx(struct xh_db *db, void *arg)
 	PGresult *res = NULL;
 	int moved;
 
-	if (xh_db_execv(db, &pull_sql[PQ_UPSERT], &res, r->link, r->o->name, r->page.batch))
+	if (xero_mirror_store(db, r->link, r->o->name, r->page.batch, &r->page_new,
+	                      &r->page_changed))
 		return XH_ERR_DB;
-	r->page_new = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	r->page_changed = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
 	p[0] = r->link, p[1] = r->o->name, p[2] = ll(a, r->cur.page), p[3] = ll(a, r->cur.since_ms);
 	p[4] = ll(a, r->next.watermark_ms), p[5] = ll(a, r->next.since_ms);
 	p[6] = ll(a, r->next.page), p[7] = r->next.open ? "true" : "false";

@@ -122,6 +122,16 @@ int xero_page_fit(long long offset, int max);
 void xero_pull_job(struct xh_arena *a, long long link, const char *object, int full,
                    struct job_new *jn);
 
+/*
+ * Upserts a parsed page's batch (xero_page_parse) into the mirror for
+ * link and object, in the caller's transaction: a record is rewritten
+ * only when its content hash changed and the copy is not older than the
+ * stored one. *nnew and *nchanged count the rows inserted and rewritten.
+ * The pull and the webhook fetch (webhook.h) both store through this.
+ */
+enum xh_err xero_mirror_store(struct xh_db *db, const char *link, const char *object,
+                              const char *batch, long long *nnew, long long *nchanged);
+
 /* Job handlers; see job.h for the outcome conventions. */
 enum xh_err xero_pull(struct job_ctx *ctx);
 enum xh_err xero_poll(struct job_ctx *ctx);

@@ -47,3 +47,13 @@ FUZZ_TARGETS += tests/fuzz/fuzz_log
 tests_fuzz_fuzz_log_SOURCES = tests/fuzz/fuzz_log.c
 tests_fuzz_fuzz_log_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_log_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_xero_webhook
+tests_fuzz_fuzz_xero_webhook_SOURCES = tests/fuzz/fuzz_xero_webhook.c src/xero/webhook.c src/xero/pull_wire.c
+tests_fuzz_fuzz_xero_webhook_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_xero_webhook_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_webhook
+tests_fuzz_fuzz_hubspot_webhook_SOURCES = tests/fuzz/fuzz_hubspot_webhook.c src/hubspot/webhook.c
+tests_fuzz_fuzz_hubspot_webhook_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_webhook_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -74,3 +74,13 @@ UNIT_TESTS += tests/unit/test_xero_pull
 tests_unit_test_xero_pull_SOURCES = tests/unit/test_xero_pull.c src/xero/pull_wire.c
 tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_xero_webhook
+tests_unit_test_xero_webhook_SOURCES = tests/unit/test_xero_webhook.c src/xero/webhook.c src/xero/pull_wire.c
+tests_unit_test_xero_webhook_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_xero_webhook_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_hubspot_webhook
+tests_unit_test_hubspot_webhook_SOURCES = tests/unit/test_hubspot_webhook.c src/hubspot/webhook.c
+tests_unit_test_hubspot_webhook_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_hubspot_webhook_LDADD = $(UNIT_LIBS)
