@@ -42,3 +42,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_xero_page
 tests_fuzz_fuzz_xero_page_SOURCES = tests/fuzz/fuzz_xero_page.c src/xero/pull_wire.c
 tests_fuzz_fuzz_xero_page_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_page_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_batch
+tests_fuzz_fuzz_hubspot_batch_SOURCES = tests/fuzz/fuzz_hubspot_batch.c $(HUBSPOT_WIRE_SOURCES)
+tests_fuzz_fuzz_hubspot_batch_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_batch_LDFLAGS = $(FUZZ_LINKFLAGS)

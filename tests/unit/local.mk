@@ -74,3 +74,9 @@ UNIT_TESTS += tests/unit/test_xero_pull
 tests_unit_test_xero_pull_SOURCES = tests/unit/test_xero_pull.c src/xero/pull_wire.c
 tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_hubspot_crm
+tests_unit_test_hubspot_crm_SOURCES = tests/unit/test_hubspot_crm.c $(HUBSPOT_CRM_SOURCES)
+tests_unit_test_hubspot_crm_CFLAGS = $(UNIT_CCFLAGS) -DHS_EXAMPLES='"$(abs_top_srcdir)/tests/unit/data/hubspot"'
+tests_unit_test_hubspot_crm_LDADD = $(UNIT_LIBS)
+EXTRA_DIST += tests/unit/data/hubspot
