@@ -37,7 +37,7 @@ one_call(struct hs_client *c, enum hs_object o, enum hs_op op, struct hs_input *
 	if (body == NULL)
 		return job_error(c->ctx, XH_ERR_INVAL, "%s %s: an input lacks its key or id",
 		                 info->name, hs_op_name(op));
-	if ((err = hs_call(c, "POST", path, body, 0, &ans)) != XH_OK)
+	if ((err = hs_call(c, "POST", path, body, HS_BURST, &ans)) != XH_OK)
 		return err;
 	c->calls[o][op]++;
 	if (ans.v == HS_V_OK && op == HS_ARCHIVE) {

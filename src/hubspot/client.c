@@ -176,10 +176,10 @@ send_once(struct hs_client *c, const char *method, const char *url, const char *
 }
 
 enum xh_err
-hs_call(struct hs_client *c, const char *method, const char *path, const char *body, int search,
-        struct hs_answer *ans)
+hs_call(struct hs_client *c, const char *method, const char *path, const char *body,
+        enum hs_budget budget, struct hs_answer *ans)
 {
-	struct xh_rl_target t = {XH_RL_HUBSPOT, c->portal, search};
+	struct xh_rl_target t = {XH_RL_HUBSPOT, c->portal, budget == HS_SEARCH};
 	const char *url = xh_printf(c->ctx->arena, "%s%s", c->ctx->cfg->hubspot.api_url, path);
 	enum xh_err err;
 
@@ -188,7 +188,8 @@ hs_call(struct hs_client *c, const char *method, const char *path, const char *b
 			c->ctx->snooze_ms = 500;
 			return job_error(c->ctx, XH_ERR_BUSY, "yielding before %s", path);
 		}
-		if ((err = send_once(c, method, url, body, &t, ans)) != XH_OK)
+		if ((err = send_once(c, method, url, body, budget == HS_EXEMPT ? NULL : &t, ans)) !=
+		    XH_OK)
 			return err;
 		if (ans->v != HS_V_LOCKED && ans->v != HS_V_TRANSIENT &&
 		    (err = stop_or_retry(c, ans, try)) != XH_OK)

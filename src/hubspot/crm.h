@@ -196,19 +196,25 @@ struct hs_answer {
 	struct hs_error err;
 };
 
+/* Which budget of the limiter a call spends. */
+enum hs_budget {
+	HS_BURST,  /* HS_BURST: the portal's ten-second budget */
+	HS_SEARCH, /* HS_SEARCH: search's own per-second budget */
+	HS_EXEMPT, /* HS_EXEMPT: ten-secondly exempt (v4 association batches): no gate */
+};
+
 /*
  * One API call (path below [hubspot] api_url, body JSON or NULL) through
- * the limiter: the portal's ten-second budget, or with search set its own
- * per-second budget. 423 waits 2 s and 5xx/timeouts back off with jitter,
- * up to HS_TRIES tries. XH_OK with ans->v in {OK, INVALID, NOTFOUND,
- * CONFLICT, PERMANENT} for the caller to read. Otherwise the job's outcome
- * with ctx->msg set: XH_ERR_BUSY with snooze_ms (429: the limiter blocks
- * the scope for every worker; a DAILY 429 blocks the portal until the
- * reset; 477; 401/403 after reporting them on the link, so the job waits
- * instead of being discarded), XH_ERR_TRANSIENT, XH_ERR_DB.
+ * the limiter: the budget named (HS_EXEMPT calls pass no gate, as the
+ * spec's x-hubspot-rate-limit-exemptions say; a 429 on one still snoozes). 423 waits 2 s and
+ * 5xx/timeouts back off with jitter, up to HS_TRIES tries. XH_OK with ans->v in {OK, INVALID,
+ * NOTFOUND, CONFLICT, PERMANENT} for the caller to read. Otherwise the job's outcome with ctx->msg
+ * set: XH_ERR_BUSY with snooze_ms (429: the limiter blocks the scope for every worker; a DAILY 429
+ * blocks the portal until the reset; 477; 401/403 after reporting them on the link, so the job
+ * waits instead of being discarded), XH_ERR_TRANSIENT, XH_ERR_DB.
  */
 enum xh_err hs_call(struct hs_client *c, const char *method, const char *path, const char *body,
-                    int search, struct hs_answer *ans);
+                    enum hs_budget budget, struct hs_answer *ans);
 
 /* ---- batch.c ---- */
 

@@ -58,7 +58,7 @@ hs_properties(struct hs_client *c, enum hs_object o, long long max_age_ms, char 
 	if (*json != NULL)
 		return XH_OK;
 	err = hs_call(c, "GET", xh_printf(c->ctx->arena, "/crm/v3/properties/%s", info->path), NULL,
-	              0, &ans);
+	              HS_BURST, &ans);
 	if (err != XH_OK)
 		return err;
 	c->props_calls++;

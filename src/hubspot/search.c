@@ -97,7 +97,7 @@ hs_search(struct hs_client *c, enum hs_object o, const struct hs_filter *f,
 	for (;;) {
 		char *body = hs_search_body(a, f, last_id, after, props, nprops);
 
-		if ((err = hs_call(c, "POST", path, body, 1, &ans)) != XH_OK)
+		if ((err = hs_call(c, "POST", path, body, HS_SEARCH, &ans)) != XH_OK)
 			return err;
 		c->search_calls++;
 		if (ans.v != HS_V_OK)
