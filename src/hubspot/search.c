@@ -89,13 +89,13 @@ hs_search(struct hs_client *c, enum hs_object o, const struct hs_filter *f,
 {
 	struct xh_arena *a = c->ctx->arena;
 	const char *path = xh_printf(a, "/crm/v3/objects/%s/search", hs_object(o)->path);
-	char *last_id = "0", *after = NULL, *next;
+	char *last_id = "0", *from_id = "0", *after = NULL, *next;
 	struct hs_answer ans;
 	int stop = 0;
 	enum xh_err err;
 
 	for (;;) {
-		char *body = hs_search_body(a, f, last_id, after, props, nprops);
+		char *body = hs_search_body(a, f, from_id, after, props, nprops);
 
 		if ((err = hs_call(c, "POST", path, body, HS_SEARCH, &ans)) != XH_OK)
 			return err;
@@ -110,5 +110,7 @@ hs_search(struct hs_client *c, enum hs_object o, const struct hs_filter *f,
 			return XH_OK;
 		/* the cap: restart from hs_object_id > last_id rather than page past it */
 		after = strtoll(next, NULL, 10) + HS_SEARCH_MAX > HS_SEARCH_CAP ? NULL : next;
+		if (after == NULL)
+			from_id = last_id;
 	}
 }

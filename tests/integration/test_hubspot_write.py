@@ -407,3 +407,59 @@ def test_removed_lines_are_archived_and_changed_ones_updated_in_place(portal):
     assert len(portal.calls("/crm/v3/objects/line_items/batch/update")) == 1
     assert len(portal.calls("/crm/v3/objects/line_items/batch/archive")) == 1
     portal.check_requests()
+
+
+def run_kind(portal, kind, args, timeout=120):
+    jid = portal.inst.one("INSERT INTO job (kind, link_id, args) VALUES (%s, %s, %s::jsonb)"
+                          " RETURNING id", (kind, portal.link, json.dumps(args)))
+    portal.inst.q("SELECT pg_notify('xhsync_job', '')")
+    w = portal.inst.worker(portal.config)
+    done = lambda: portal.inst.one("SELECT state FROM job WHERE id = %s", (jid,)) in (
+        "completed", "discarded")
+    assert wait_for(done, timeout=timeout)
+    w.stop()
+    return portal.inst.q("SELECT state, last_error FROM job WHERE id = %s", (jid,))[0]
+
+
+def test_adopt_finds_every_record_past_the_10000_search_cap(portal):
+    n = int(os.environ.get("XH_ADOPT_N", "10050"))
+    seeded = [{"properties": {"name": "Old %d" % i, "xero_contact_id": xid("old", i)}}
+              for i in range(n)] + [{"properties": {"name": "No xero id %d" % i}} for i in range(20)]
+    portal.hs.post("/_sim/seed", {"objects": {"companies": seeded}})
+    portal.enqueue("company", companies(1, tag="old"))  # xid("old", 0): already known
+    portal.run()
+    known = portal.refs("company")
+    assert run_kind(portal, "hubspot.adopt", {"object": "company"}) == ("completed", None)
+    refs = portal.refs("company")
+    assert len(refs) == n and set(refs) == {xid("old", i) for i in range(n)}
+    assert refs[xid("old", 0)] == known[xid("old", 0)]  # a known record is left alone
+    store = {c["properties"].get("xero_contact_id"): c["id"] for c in portal.store("companies")}
+    assert all(store[x] == v[0] for x, v in refs.items())
+    detail = portal.inst.one("SELECT detail FROM audit_event WHERE action = 'hubspot.adopt'")
+    assert detail["seen"] == n and detail["adopted"] == n - 1 and detail["skipped"] == 0
+    pages = [json.loads(e["body"]) for e in portal.calls("/crm/v3/objects/companies/search")]
+    assert len(pages) == detail["calls"] and len(pages) <= -(-n // 200) + 2
+    assert max(int(p["after"]) for p in pages) + 200 <= 10000  # never past the cap
+    assert any(int(p["after"]) == 0 and p["filterGroups"][0]["filters"][-1]["value"] != "0"
+               for p in pages)  # a restart narrowed by hs_object_id
+    starts = sorted(e["start"] for e in portal.calls("/crm/v3/objects/companies/search"))
+    assert all(b - a >= 0 for a, b in zip(starts, starts[5:]))
+    assert all(starts[i + 5] - starts[i] >= 1.0 * portal.scale * 0.95
+               for i in range(len(starts) - 5))  # 5 a (scaled) second
+    portal.check_requests()
+
+
+def test_properties_are_read_once_and_cached_per_link(portal):
+    args = {"objects": ["company", "invoice"], "max_age_s": 3600}
+    assert run_kind(portal, "hubspot.properties", args) == ("completed", None)
+    assert run_kind(portal, "hubspot.properties", args) == ("completed", None)
+    calls = portal.calls("/crm/v3/properties/companies") + portal.calls("/crm/v3/properties/invoices")
+    assert len(calls) == 2
+    rows = dict(portal.inst.q("SELECT object, body FROM hubspot_property_cache WHERE link_id = %s",
+                              (portal.link,)))
+    assert set(rows) == {"company", "invoice"}
+    assert "xero_contact_id" in {p["name"] for p in rows["company"]["results"]}
+    args["max_age_s"] = 0
+    assert run_kind(portal, "hubspot.properties", args) == ("completed", None)
+    assert len(portal.calls("/crm/v3/properties/companies")) == 2
+    assert run_kind(portal, "hubspot.properties", {"objects": ["deal"]})[0] == "discarded"
