@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubspot/adopt.h"
 #include "hubspot/ping.h"
+#include "hubspot/write.h"
 #include "worker.h"
 #include "xero/ping.h"
 #include "xero/pull.h"
@@ -22,6 +24,9 @@ enum worker_kind {
 	WK_XERO_PULL,       /* WK_XERO_PULL */
 	WK_XERO_POLL,       /* WK_XERO_POLL */
 	WK_XERO_FETCH,      /* WK_XERO_FETCH */
+	WK_HUBSPOT_WRITE,   /* WK_HUBSPOT_WRITE */
+	WK_HUBSPOT_ADOPT,   /* WK_HUBSPOT_ADOPT */
+	WK_HUBSPOT_PROPS,   /* WK_HUBSPOT_PROPS */
 	WK__MAX
 };
 
@@ -35,6 +40,9 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"xero.pull", xero_pull, 1800, 10, RETRY_DEFAULT},                     /* WK_XERO_PULL */
     {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
     {XERO_FETCH_KIND, xero_fetch, 600, 10, RETRY_FAST},                    /* WK_XERO_FETCH */
+    {"hubspot.write", hubspot_write, 600, 20, RETRY_FAST},                 /* WK_HUBSPOT_WRITE */
+    {"hubspot.adopt", hubspot_adopt, 600, 10, RETRY_FAST},                 /* WK_HUBSPOT_ADOPT */
+    {"hubspot.properties", hubspot_properties, 60, 5, RETRY_FAST},         /* WK_HUBSPOT_PROPS */
 };
 
 enum worker_schedule {

@@ -7,4 +7,7 @@ xhsync_worker_SOURCES = \
 	src/xero/token.h src/xero/token.c src/xero/token_wire.c \
 	src/xero/api.h src/xero/api.c src/xero/pull.h src/xero/pull.c src/xero/pull_wire.c
 xhsync_worker_SOURCES += src/xero/webhook.h src/xero/webhook.c src/xero/fetch.c
+xhsync_worker_SOURCES += $(HUBSPOT_CRM_SOURCES) src/hubspot/write.h src/hubspot/write_int.h \
+	src/hubspot/write.c src/hubspot/write_args.c src/hubspot/write_store.c \
+	src/hubspot/adopt.h src/hubspot/adopt.c
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)

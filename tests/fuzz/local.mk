@@ -57,3 +57,7 @@ FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_webhook
 tests_fuzz_fuzz_hubspot_webhook_SOURCES = tests/fuzz/fuzz_hubspot_webhook.c src/hubspot/webhook.c
 tests_fuzz_fuzz_hubspot_webhook_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_hubspot_webhook_LDFLAGS = $(FUZZ_LINKFLAGS)
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_batch
+tests_fuzz_fuzz_hubspot_batch_SOURCES = tests/fuzz/fuzz_hubspot_batch.c $(HUBSPOT_WIRE_SOURCES)
+tests_fuzz_fuzz_hubspot_batch_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_batch_LDFLAGS = $(FUZZ_LINKFLAGS)

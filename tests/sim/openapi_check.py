@@ -35,7 +35,7 @@ import jsonschema
 import yaml
 
 __all__ = ["load_spec", "validate_response", "validate_schema", "validate_webhook",
-           "response_schema", "match_path"]
+           "validate_request", "response_schema", "match_path"]
 
 _MAP_KEYS = ("properties", "patternProperties", "definitions", "$defs",
              "dependentSchemas")
@@ -321,6 +321,21 @@ def validate_webhook(spec, name, body_obj, method="post"):
     entry = _pick_json(body.get("content") or {})
     if entry is None or "schema" not in entry:
         return ["webhook %s documents no JSON body" % name]
+    return validate_schema(spec, entry["schema"], body_obj)
+
+
+def validate_request(spec, path_template, method, body_obj):
+    """Errors for body_obj as the JSON request body of METHOD path_template."""
+    op = spec.get("paths", {}).get(path_template, {}).get(method.lower())
+    if op is None:
+        return ["%s %s is not in %s" % (method.upper(), path_template, spec.path)]
+    body = _deref(spec, op.get("requestBody", {}))
+    entry = _pick_json(body.get("content") or {})
+    if entry is None or "schema" not in entry:
+        if body_obj in (None, "", b""):
+            return []
+        return ["%s %s documents no JSON request body but one was sent"
+                % (method.upper(), path_template)]
     return validate_schema(spec, entry["schema"], body_obj)
 
 

@@ -84,3 +84,8 @@ UNIT_TESTS += tests/unit/test_hubspot_webhook
 tests_unit_test_hubspot_webhook_SOURCES = tests/unit/test_hubspot_webhook.c src/hubspot/webhook.c
 tests_unit_test_hubspot_webhook_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_hubspot_webhook_LDADD = $(UNIT_LIBS)
+UNIT_TESTS += tests/unit/test_hubspot_crm
+tests_unit_test_hubspot_crm_SOURCES = tests/unit/test_hubspot_crm.c $(HUBSPOT_CRM_SOURCES)
+tests_unit_test_hubspot_crm_CFLAGS = $(UNIT_CCFLAGS) -DHS_EXAMPLES='"$(abs_top_srcdir)/tests/unit/data/hubspot"'
+tests_unit_test_hubspot_crm_LDADD = $(UNIT_LIBS)
+EXTRA_DIST += tests/unit/data/hubspot
