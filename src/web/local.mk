@@ -8,6 +8,12 @@ libxhweb_a_SOURCES = \
 	src/web/response.c \
 	src/web/router.c \
 	src/web/routes.c \
+	src/web/html.c \
+	src/web/template.h \
+	src/web/template_int.h \
+	src/web/template.c \
+	src/web/template_render.c \
+	src/web/template_set.c \
 	src/web/fcgi_loop.c \
 	src/web/supervisor.c \
 	src/web/handlers/health.c \

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "template.h"
 #include "web.h"
 
 /* Status line text and the message users see on an error page. */
@@ -176,31 +177,11 @@ web_resp_json(struct web_resp *resp, struct json_object *obj)
 	web_resp_body(resp, "application/json", s, n);
 }
 
-/* Appends s with & < > " ' replaced by character references. */
+/* Appends s HTML-escaped (template.h: web_html_escape_n). */
 void
 web_html_escape(struct xh_buf *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			xh_buf_puts(out, "&amp;");
-			break;
-		case '<':
-			xh_buf_puts(out, "&lt;");
-			break;
-		case '>':
-			xh_buf_puts(out, "&gt;");
-			break;
-		case '"':
-			xh_buf_puts(out, "&quot;");
-			break;
-		case '\'':
-			xh_buf_puts(out, "&#39;");
-			break;
-		default:
-			xh_buf_putc(out, *s);
-		}
-	}
+	web_html_escape_n(out, s, strlen(s));
 }
 
 /* Parses a q value ("0", "0.5", "1.000") into thousandths; -1 if malformed. */

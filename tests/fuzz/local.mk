@@ -42,3 +42,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_xero_page
 tests_fuzz_fuzz_xero_page_SOURCES = tests/fuzz/fuzz_xero_page.c src/xero/pull_wire.c
 tests_fuzz_fuzz_xero_page_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_page_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_template
+tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
+tests_fuzz_fuzz_template_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
+tests_fuzz_fuzz_template_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -74,3 +74,8 @@ UNIT_TESTS += tests/unit/test_xero_pull
 tests_unit_test_xero_pull_SOURCES = tests/unit/test_xero_pull.c src/xero/pull_wire.c
 tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_template
+tests_unit_test_template_SOURCES = tests/unit/test_template.c
+tests_unit_test_template_CFLAGS = $(UNIT_CCFLAGS) -DXH_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_template_LDADD = $(WEB_UNIT_LIBS)
