@@ -17,7 +17,11 @@ libxhweb_a_SOURCES = \
 	src/web/fcgi_loop.c \
 	src/web/supervisor.c \
 	src/web/handlers/health.c \
-	src/web/handlers/home.c
+	src/web/session.c \
+	src/web/page.c \
+	src/web/handlers/home.c \
+	src/web/handlers/login.c \
+	src/web/handlers/users.c
 
 bin_PROGRAMS += xhsync-web
 xhsync_web_SOURCES = src/web/main.c

@@ -325,20 +325,54 @@ web_html_close(struct xh_buf *b)
 	xh_buf_puts(b, "</main>\n</body>\n</html>\n");
 }
 
-/* The error page as a small HTML document. */
+/* What an error page tells a person to do next, per status. */
+static const struct {
+	int code;
+	const char *advice;
+} advices[] = {
+    {400, "The request was malformed. Go back, reload the page and try again."},
+    {401, "Sign in, then try again."},
+    {403, "The request was refused: the form may be out of date, your session may have ended, or "
+          "it came from another site. Go back, reload the page and try again."},
+    {404, "There is no page at this address. Check the link, or start again from the dashboard."},
+    {405, "This address does not accept that kind of request. Use the links and buttons of the "
+          "console."},
+    {413, "What you sent is too large. Send less at a time."},
+    {429, "Too many requests. Wait a few minutes and try again."},
+    {500, "Something went wrong on our side. Try again; if it keeps failing, give the request id "
+          "below to whoever runs xhsync (it is in their logs)."},
+    {503, "The service is not available right now. Try again in a minute."},
+};
+
+static const char *
+status_advice(int status)
+{
+	size_t i;
+
+	for (i = 0; i < XH_NELEM(advices); i++)
+		if (advices[i].code == status)
+			return advices[i].advice;
+	return "Go back and try again.";
+}
+
+/* The error page: from templates when loaded, else a small HTML document. */
 static void
-error_html(struct web_resp *resp, const char *request_id, int status)
+error_html(struct web_resp *resp, const struct web_req *req, int status)
 {
 	struct xh_buf *b = &resp->body;
-	const char *msg = status_message(status);
+	const char *msg = status_message(status), *request_id = req->id;
 	char title[96];
 
 	snprintf(title, sizeof(title), "%d %s - xhsync", status, msg);
 	xh_buf_reset(b);
+	if (web_page_error(resp, req, status, title, msg, status_advice(status)))
+		return;
 	web_html_open(b, title);
 	xh_buf_puts(b, "<h1>");
 	web_html_escape(b, msg);
-	xh_buf_puts(b, "</h1>\n<p>Request id: <code>");
+	xh_buf_puts(b, "</h1>\n<p>");
+	web_html_escape(b, status_advice(status));
+	xh_buf_puts(b, "</p>\n<p>Request id: <code>");
 	web_html_escape(b, request_id);
 	xh_buf_puts(b, "</code></p>\n<p><a href=\"/\">Back to the start page</a></p>\n");
 	web_html_close(b);
@@ -357,7 +391,7 @@ web_resp_error_page(struct web_resp *resp, const struct web_req *req, int status
 	if (web_accept_prefers_json(req->accept))
 		error_json(resp, req->id, status);
 	else
-		error_html(resp, req->id, status);
+		error_html(resp, req, status);
 }
 
 /*
