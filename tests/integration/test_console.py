@@ -1,6 +1,7 @@
 """The admin console's sign-in, sessions, CSRF and origin checks, through
 nginx, as a browser would drive them (DESIGN.md section 9)."""
 import hashlib
+import os
 
 import pytest
 
@@ -285,3 +286,66 @@ def test_error_page_says_what_happened_and_what_to_do(base_url):
     assert b"There is no page at this address" in r.body
     assert b'href="/static/xhsync.css?v=' in r.body
     assert b"<page>" not in r.body
+
+
+def _config_with_templates(config_path, tmp_path, tdir):
+    text = open(config_path).read()
+    import re
+    conf = tmp_path / "xhsync.conf"
+    conf.write_text(re.sub(r"(?m)^templates_dir = .*$", "templates_dir = %s" % tdir, text))
+    return str(conf)
+
+
+def test_broken_template_stops_start_naming_file_and_line(config_path, tmp_path, root, build_dir):
+    import shutil
+    import subprocess
+    tdir = tmp_path / "templates"
+    shutil.copytree(os.path.join(root, "templates"), tdir)
+    conf = _config_with_templates(config_path, tmp_path, tdir)
+    web = os.path.join(build_dir, "xhsync-web")
+    ok = subprocess.run([web, "-c", conf, "-t"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    (tdir / "users.mustache").write_text("<h1>Admins</h1>\n{{#users}}\n<p>{{email}}</p>\n")
+    bad = subprocess.run([web, "-c", conf, "-t"], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "%s/users.mustache:2: section is never closed: 'users'" % tdir in bad.stderr
+    (tdir / "users.mustache").unlink()
+    gone = subprocess.run([web, "-c", conf, "-t"], capture_output=True, text=True)
+    assert gone.returncode == 1
+    assert "%s/users.mustache: template missing" % tdir in gone.stderr
+
+
+def test_sighup_reloads_templates_and_keeps_them_when_broken(base_url, config_path, run_dir,
+                                                             tmp_path, root):
+    import shutil
+    import signal
+    from conftest import wait_for
+    from test_web import web_children
+    tdir = tmp_path / "templates"
+    shutil.copytree(os.path.join(root, "templates"), tdir)
+    original = open(config_path).read()
+    sup, _ = web_children(run_dir)
+
+    def hup_and_wait(marker, present):
+        before = set(web_children(run_dir)[1])
+        os.kill(sup, signal.SIGHUP)
+        return wait_for(lambda: (marker in request(base_url + "/login").body) == present
+                        and not before & set(web_children(run_dir)[1]) or None, timeout=15)
+
+    try:
+        login = (tdir / "login.mustache").read_text()
+        (tdir / "login.mustache").write_text(login.replace("<h1>Sign in</h1>",
+                                                           "<h1>Sign in (reloaded)</h1>"))
+        _config_with_templates(config_path, tmp_path, tdir)
+        shutil.copy(tmp_path / "xhsync.conf", config_path)
+        assert hup_and_wait(b"(reloaded)", True)
+        (tdir / "login.mustache").write_text("{{#broken}}\n")
+        os.kill(sup, signal.SIGHUP)
+        assert wait_for(lambda: b"login.mustache:1: section is never closed" in
+                        open(os.path.join(run_dir, "log", "web.log"), "rb").read(), timeout=10)
+        assert b"(reloaded)" in request(base_url + "/login").body
+    finally:
+        with open(config_path, "w") as f:
+            f.write(original)
+        os.kill(sup, signal.SIGHUP)
+        assert wait_for(lambda: b"(reloaded)" not in request(base_url + "/login").body, timeout=15)
