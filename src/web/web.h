@@ -153,8 +153,10 @@ enum web_route_id {
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
 
 /*
- * Installed by the session and webhook modules. While NULL, a route that is
- * not WEB_AUTH_PUBLIC answers 500: it fails closed.
+ * Set to web_session_auth by each child at start (fcgi_loop.c). While NULL,
+ * a route that is not WEB_AUTH_PUBLIC answers 500: it fails closed.
+ * web_session_auth answers 500 for WEB_AUTH_SIGNATURE: the webhook module
+ * adds its check there.
  */
 extern web_auth_fn *web_auth_check;
 
