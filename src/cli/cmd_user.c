@@ -74,38 +74,13 @@ cmd_user(struct cli_ctx *ctx, int argc, char **argv)
 	return cli_dispatch(ctx, cli_user_cmds, argc, argv);
 }
 
-/*
- * A deliberately simple address check: one '@', a local part of printable
- * ASCII without specials, a dotted domain of letters, digits and '-'.
- */
-static int
-email_valid(const char *e)
-{
-	static const char local_bad[] = "\"(),:;<>[\\]@";
-	static const char domain_ok[] = "abcdefghijklmnopqrstuvwxyz"
-	                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
-	const char *at = strchr(e, '@');
-	size_t len = strlen(e), dlen;
-
-	if (len < 3 || len > 254 || at == NULL || at == e || at - e > 64)
-		return 0;
-	for (const char *p = e; p < at; p++)
-		if (*p <= ' ' || *p > '~' || strchr(local_bad, *p) != NULL)
-			return 0;
-	dlen = strlen(at + 1);
-	if (dlen < 3 || strspn(at + 1, domain_ok) != dlen || strchr(at + 1, '.') == NULL)
-		return 0;
-	return strchr(".-", at[1]) == NULL && strchr(".-", at[dlen]) == NULL &&
-	       strstr(at + 1, "..") == NULL;
-}
-
 /* Checks that argv is exactly "<cmd> EMAIL" with a sane address. */
 static int
 email_arg(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc != 2)
 		return cli_usage(ctx, "expected one EMAIL argument");
-	if (!email_valid(argv[1]))
+	if (!xh_email_valid(argv[1]))
 		return cli_usage(ctx, "'%s' is not a valid email address", argv[1]);
 	return CLI_OK;
 }

@@ -72,3 +72,28 @@ xh_password_verify(const char *encoded, const char *pw)
 		return 0;
 	return argon2id_verify(encoded, pw, pwlen) == ARGON2_OK;
 }
+
+/*
+ * A deliberately simple address check: one '@', a local part of printable
+ * ASCII without specials, a dotted domain of letters, digits and '-'.
+ */
+int
+xh_email_valid(const char *e)
+{
+	static const char local_bad[] = "\"(),:;<>[\\]@";
+	static const char domain_ok[] = "abcdefghijklmnopqrstuvwxyz"
+	                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+	const char *at = strchr(e, '@');
+	size_t len = strlen(e), dlen;
+
+	if (len < 3 || len > 254 || at == NULL || at == e || at - e > 64)
+		return 0;
+	for (const char *p = e; p < at; p++)
+		if (*p <= ' ' || *p > '~' || strchr(local_bad, *p) != NULL)
+			return 0;
+	dlen = strlen(at + 1);
+	if (dlen < 3 || strspn(at + 1, domain_ok) != dlen || strchr(at + 1, '.') == NULL)
+		return 0;
+	return strchr(".-", at[1]) == NULL && strchr(".-", at[dlen]) == NULL &&
+	       strstr(at + 1, "..") == NULL;
+}

@@ -34,5 +34,10 @@ enum xh_err xh_password_generate(char *out, size_t outlen, size_t len);
 enum xh_err xh_password_hash(const char *pw, char *out, size_t outlen);
 /* 1 if pw matches the encoded Argon2id hash, else 0 (also for bad input). */
 int xh_password_verify(const char *encoded, const char *pw);
+/*
+ * 1 if e is an admin email we accept: one '@', a local part of printable
+ * ASCII without specials, a dotted domain of letters, digits and '-'.
+ */
+int xh_email_valid(const char *e);
 
 #endif

@@ -149,6 +149,7 @@ web_child_run(int listen_fd, const struct xh_config *cfg)
 	int rc, code = 0;
 
 	child_signals(&waitmask);
+	web_auth_check = web_session_auth;
 	ctx.db = xh_db_new(cfg->db.dsn, child_connect_ms(cfg), cfg->db.statement_timeout_ms);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		xh_log(XH_LOG_ERROR, "web.child.init", "error", "FastCGI init failed", NULL);

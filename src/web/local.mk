@@ -8,10 +8,20 @@ libxhweb_a_SOURCES = \
 	src/web/response.c \
 	src/web/router.c \
 	src/web/routes.c \
+	src/web/html.c \
+	src/web/template.h \
+	src/web/template_int.h \
+	src/web/template.c \
+	src/web/template_render.c \
+	src/web/template_set.c \
 	src/web/fcgi_loop.c \
 	src/web/supervisor.c \
 	src/web/handlers/health.c \
-	src/web/handlers/home.c
+	src/web/session.c \
+	src/web/page.c \
+	src/web/handlers/home.c \
+	src/web/handlers/login.c \
+	src/web/handlers/users.c
 
 bin_PROGRAMS += xhsync-web
 xhsync_web_SOURCES = src/web/main.c

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "template.h"
 #include "web.h"
 
 struct opts {
@@ -72,14 +73,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "xhsync-web: %s\n", err);
 		return 1;
 	}
+	/* Templates load before anything is served: a broken one stops us here. */
+	if (web_templates_load(cfg.web.templates_dir, &web_templates, err, sizeof(err)) != XH_OK) {
+		fprintf(stderr, "xhsync-web: template: %s\n", err);
+		xh_config_free(&cfg);
+		return 1;
+	}
 	if (o.check_only) {
-		printf("xhsync-web: configuration %s is valid\n", o.config);
+		printf("xhsync-web: configuration %s and templates are valid\n", o.config);
+		web_tpl_set_free(web_templates);
 		xh_config_free(&cfg);
 		return 0;
 	}
 	xh_log_level_parse(cfg.log.level, &lvl);
 	xh_log_open("web", lvl);
 	code = web_supervise(o.config, &cfg, o.pidfile);
+	web_tpl_set_free(web_templates);
 	xh_config_free(&cfg);
 	return code;
 }

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "template.h"
 #include "web.h"
 
 /* Status line text and the message users see on an error page. */
@@ -176,31 +177,11 @@ web_resp_json(struct web_resp *resp, struct json_object *obj)
 	web_resp_body(resp, "application/json", s, n);
 }
 
-/* Appends s with & < > " ' replaced by character references. */
+/* Appends s HTML-escaped (template.h: web_html_escape_n). */
 void
 web_html_escape(struct xh_buf *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			xh_buf_puts(out, "&amp;");
-			break;
-		case '<':
-			xh_buf_puts(out, "&lt;");
-			break;
-		case '>':
-			xh_buf_puts(out, "&gt;");
-			break;
-		case '"':
-			xh_buf_puts(out, "&quot;");
-			break;
-		case '\'':
-			xh_buf_puts(out, "&#39;");
-			break;
-		default:
-			xh_buf_putc(out, *s);
-		}
-	}
+	web_html_escape_n(out, s, strlen(s));
 }
 
 /* Parses a q value ("0", "0.5", "1.000") into thousandths; -1 if malformed. */
@@ -344,20 +325,54 @@ web_html_close(struct xh_buf *b)
 	xh_buf_puts(b, "</main>\n</body>\n</html>\n");
 }
 
-/* The error page as a small HTML document. */
+/* What an error page tells a person to do next, per status. */
+static const struct {
+	int code;
+	const char *advice;
+} advices[] = {
+    {400, "The request was malformed. Go back, reload the page and try again."},
+    {401, "Sign in, then try again."},
+    {403, "The request was refused: the form may be out of date, your session may have ended, or "
+          "it came from another site. Go back, reload the page and try again."},
+    {404, "There is no page at this address. Check the link, or start again from the dashboard."},
+    {405, "This address does not accept that kind of request. Use the links and buttons of the "
+          "console."},
+    {413, "What you sent is too large. Send less at a time."},
+    {429, "Too many requests. Wait a few minutes and try again."},
+    {500, "Something went wrong on our side. Try again; if it keeps failing, give the request id "
+          "below to whoever runs xhsync (it is in their logs)."},
+    {503, "The service is not available right now. Try again in a minute."},
+};
+
+static const char *
+status_advice(int status)
+{
+	size_t i;
+
+	for (i = 0; i < XH_NELEM(advices); i++)
+		if (advices[i].code == status)
+			return advices[i].advice;
+	return "Go back and try again.";
+}
+
+/* The error page: from templates when loaded, else a small HTML document. */
 static void
-error_html(struct web_resp *resp, const char *request_id, int status)
+error_html(struct web_resp *resp, const struct web_req *req, int status)
 {
 	struct xh_buf *b = &resp->body;
-	const char *msg = status_message(status);
+	const char *msg = status_message(status), *request_id = req->id;
 	char title[96];
 
 	snprintf(title, sizeof(title), "%d %s - xhsync", status, msg);
 	xh_buf_reset(b);
+	if (web_page_error(resp, req, status, title, msg, status_advice(status)))
+		return;
 	web_html_open(b, title);
 	xh_buf_puts(b, "<h1>");
 	web_html_escape(b, msg);
-	xh_buf_puts(b, "</h1>\n<p>Request id: <code>");
+	xh_buf_puts(b, "</h1>\n<p>");
+	web_html_escape(b, status_advice(status));
+	xh_buf_puts(b, "</p>\n<p>Request id: <code>");
 	web_html_escape(b, request_id);
 	xh_buf_puts(b, "</code></p>\n<p><a href=\"/\">Back to the start page</a></p>\n");
 	web_html_close(b);
@@ -376,7 +391,7 @@ web_resp_error_page(struct web_resp *resp, const struct web_req *req, int status
 	if (web_accept_prefers_json(req->accept))
 		error_json(resp, req->id, status);
 	else
-		error_html(resp, req->id, status);
+		error_html(resp, req, status);
 }
 
 /*

@@ -94,12 +94,17 @@ set_allow(struct web_resp *resp, unsigned allowed)
 
 /*
  * Runs the auth check of a route: 0 to go on, else the status to answer.
- * A non-public route with no auth module installed is refused (500).
+ * A route without an auth requirement, or a non-public route with no auth
+ * module installed, is refused (500): it fails closed.
  */
 static int
 route_auth(struct web_ctx *ctx, const struct web_route *r, struct web_req *req,
            struct web_resp *resp)
 {
+	if (r->auth == WEB_AUTH_UNSET || r->auth >= WEB_AUTH__MAX) {
+		resp->reason = "route has no auth requirement";
+		return 500;
+	}
 	/* A webhook handler checks its vendor's signature itself, over the raw body. */
 	if (r->auth == WEB_AUTH_PUBLIC || r->auth == WEB_AUTH_SIGNATURE)
 		return 0;

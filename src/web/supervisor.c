@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "template.h"
 #include "web.h"
 
 #define LISTEN_BACKLOG   128
@@ -338,14 +339,16 @@ apply_log_level(const struct xh_config *cfg)
 }
 
 /*
- * SIGHUP: loads the configuration again. If it is invalid, logs why and
- * keeps the old one; else replaces the children gracefully. web.socket is
+ * SIGHUP: loads the configuration and the templates again. If either is
+ * invalid, logs why and keeps the old ones; else replaces the children
+ * gracefully (they inherit the new templates). web.socket is
  * not moved (that needs a restart); web.socket_mode is applied.
  */
 static void
 reload(struct sup *s)
 {
 	struct xh_config nc;
+	struct web_tpl_set *tpl;
 	char err[512];
 
 	if (xh_config_load(&nc, s->config_path, err, sizeof(err)) != XH_OK) {
@@ -353,6 +356,14 @@ reload(struct sup *s)
 		       NULL);
 		return;
 	}
+	if (web_templates_load(nc.web.templates_dir, &tpl, err, sizeof(err)) != XH_OK) {
+		xh_log(XH_LOG_ERROR, "web.reload", "error", err, "kept",
+		       "previous configuration and templates", NULL);
+		xh_config_free(&nc);
+		return;
+	}
+	web_tpl_set_free(web_templates);
+	web_templates = tpl;
 	if (strcmp(nc.web.socket, s->sock_path) != 0)
 		xh_log(XH_LOG_WARN, "web.reload", "warning", "web.socket changes need a restart",
 		       "socket", s->sock_path, NULL);

@@ -78,8 +78,9 @@ struct web_req {
 	const char *body;           /* NUL-terminated copy; may contain NUL bytes */
 	size_t body_len;
 	char id[WEB_REQUEST_ID_LEN + 1];
-	int error;                /* 400 or 413 found while parsing; 0 if none */
-	const char *error_reason; /* for the log only */
+	int error;                   /* 400 or 413 found while parsing; 0 if none */
+	const char *error_reason;    /* for the log only */
+	struct web_session *session; /* the signed-in admin (session.c); NULL if none */
 };
 
 #define WEB_RESP_MAX_HEADERS 32
@@ -106,8 +107,13 @@ struct web_ctx {
 	struct xh_db *db;
 };
 
-/* Who may call a route. Only WEB_AUTH_PUBLIC routes exist so far. */
+/*
+ * Who may call a route. WEB_AUTH_UNSET (0) is what a route gets when its
+ * line forgets the field: the dispatcher refuses it (500) and a unit test
+ * fails on it.
+ */
 enum web_auth {
+	WEB_AUTH_UNSET,        /* WEB_AUTH_UNSET: not chosen; refused */
 	WEB_AUTH_PUBLIC,       /* WEB_AUTH_PUBLIC: anyone */
 	WEB_AUTH_SESSION,      /* WEB_AUTH_SESSION: a logged-in admin */
 	WEB_AUTH_SESSION_CSRF, /* WEB_AUTH_SESSION_CSRF: admin plus CSRF token and origin check */
@@ -134,17 +140,26 @@ struct web_route {
 
 /* The application's routes (routes.c). */
 enum web_route_id {
-	WEB_ROUTE_HOME,            /* WEB_ROUTE_HOME: GET / */
-	WEB_ROUTE_HEALTHZ,         /* WEB_ROUTE_HEALTHZ: GET /healthz */
-	WEB_ROUTE_WEBHOOK_XERO,    /* WEB_ROUTE_WEBHOOK_XERO: POST /webhooks/xero */
-	WEB_ROUTE_WEBHOOK_HUBSPOT, /* WEB_ROUTE_WEBHOOK_HUBSPOT: POST /webhooks/hubspot */
+	WEB_ROUTE_HOME,             /* WEB_ROUTE_HOME: GET / */
+	WEB_ROUTE_HEALTHZ,          /* WEB_ROUTE_HEALTHZ: GET /healthz */
+	WEB_ROUTE_WEBHOOK_XERO,     /* WEB_ROUTE_WEBHOOK_XERO: POST /webhooks/xero */
+	WEB_ROUTE_WEBHOOK_HUBSPOT,  /* WEB_ROUTE_WEBHOOK_HUBSPOT: POST /webhooks/hubspot */
+	WEB_ROUTE_LOGIN,            /* WEB_ROUTE_LOGIN: GET /login */
+	WEB_ROUTE_LOGIN_POST,       /* WEB_ROUTE_LOGIN_POST: POST /login */
+	WEB_ROUTE_LOGOUT,           /* WEB_ROUTE_LOGOUT: POST /logout */
+	WEB_ROUTE_USERS,            /* WEB_ROUTE_USERS: GET /users */
+	WEB_ROUTE_USERS_ADD,        /* WEB_ROUTE_USERS_ADD: POST /users */
+	WEB_ROUTE_USERS_DISABLE,    /* WEB_ROUTE_USERS_DISABLE: POST /users/{id}/disable */
+	WEB_ROUTE_ACCOUNT_PASSWORD, /* WEB_ROUTE_ACCOUNT_PASSWORD: POST /account/password */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
 
 /*
- * Installed by the session and webhook modules. While NULL, a route that is
- * not WEB_AUTH_PUBLIC answers 500: it fails closed.
+ * Set to web_session_auth by each child at start (fcgi_loop.c). While NULL,
+ * a route that is not WEB_AUTH_PUBLIC answers 500: it fails closed.
+ * web_session_auth answers 500 for WEB_AUTH_SIGNATURE: the webhook module
+ * adds its check there.
  */
 extern web_auth_fn *web_auth_check;
 
@@ -195,6 +210,47 @@ int web_handle_healthz(struct web_ctx *ctx, struct web_req *req, struct web_resp
 int web_handle_home(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_webhook_xero(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_webhook_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_login(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_login_post(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_logout(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_users(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_users_add(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_users_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_account_password(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+
+/* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
+#define WEB_SESSION_COOKIE  "__Host-sid"
+#define WEB_PRELOGIN_COOKIE "__Host-pre"
+#define WEB_SESSION_IDLE_S  1800  /* 30 minutes without a request */
+#define WEB_SESSION_MAX_S   43200 /* 12 hours after sign-in, whatever happens */
+struct web_session {
+	long long user_id;
+	const char *email;
+	const char *token; /* the cookie's token (never logged) */
+	const char *csrf;  /* the token every form of this session carries */
+};
+int web_session_auth(struct web_ctx *ctx, enum web_auth auth, struct web_req *req,
+                     struct web_resp *resp);
+struct web_session *web_session_find(struct web_ctx *ctx, struct web_req *req);
+enum xh_err web_session_start(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp,
+                              long long user_id, const char *email);
+void web_session_end(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_origin_ok(const struct web_ctx *ctx, const struct web_req *req);
+const char *web_token_mac(struct xh_arena *a, const char *token, const char *purpose);
+int web_token_matches(const char *got, const char *want);
+const char *web_prelogin_token(struct web_req *req, struct web_resp *resp);
+void web_redirect(struct web_resp *resp, const char *location);
+
+/* page.c: pages from templates inside the base layout. */
+struct json_object;
+struct web_tpl_set;
+extern struct web_tpl_set *web_templates;
+enum xh_err web_templates_load(const char *dir, struct web_tpl_set **out, char *errbuf,
+                               size_t errlen);
+int web_page(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int status,
+             const char *tpl, const char *title, struct json_object *data);
+int web_page_error(struct web_resp *resp, const struct web_req *req, int status, const char *title,
+                   const char *message, const char *advice);
 
 /* fcgi_loop.c: serves requests on listen_fd until told to stop; returns an exit code. */
 int web_child_run(int listen_fd, const struct xh_config *cfg);

@@ -61,3 +61,7 @@ FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_batch
 tests_fuzz_fuzz_hubspot_batch_SOURCES = tests/fuzz/fuzz_hubspot_batch.c $(HUBSPOT_WIRE_SOURCES)
 tests_fuzz_fuzz_hubspot_batch_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_hubspot_batch_LDFLAGS = $(FUZZ_LINKFLAGS)
+FUZZ_TARGETS += tests/fuzz/fuzz_template
+tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
+tests_fuzz_fuzz_template_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
+tests_fuzz_fuzz_template_LDFLAGS = $(FUZZ_LINKFLAGS)

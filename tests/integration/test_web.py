@@ -27,11 +27,17 @@ def test_responses_carry_security_headers(base_url):
     assert r.header("Cache-Control") == "no-store"
 
 
-def test_home_page_is_html_and_names_the_version(base_url):
+def test_home_page_sends_a_stranger_to_the_login_page(base_url):
     r = request(base_url + "/")
+    assert r.status == 303
+    assert r.header("Location") == "/login"
+
+
+def test_login_page_is_html_and_names_the_version(base_url):
+    r = request(base_url + "/login")
     assert r.status == 200
     assert r.header("Content-Type").startswith("text/html")
-    assert b"xhsync" in r.body
+    assert b"xhsync 0.1.0" in r.body
 
 
 def test_unknown_path_is_404_json_with_request_id(base_url):

@@ -89,3 +89,12 @@ tests_unit_test_hubspot_crm_SOURCES = tests/unit/test_hubspot_crm.c $(HUBSPOT_CR
 tests_unit_test_hubspot_crm_CFLAGS = $(UNIT_CCFLAGS) -DHS_EXAMPLES='"$(abs_top_srcdir)/tests/unit/data/hubspot"'
 tests_unit_test_hubspot_crm_LDADD = $(UNIT_LIBS)
 EXTRA_DIST += tests/unit/data/hubspot
+UNIT_TESTS += tests/unit/test_template
+tests_unit_test_template_SOURCES = tests/unit/test_template.c
+tests_unit_test_template_CFLAGS = $(UNIT_CCFLAGS) -DXH_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_template_LDADD = $(WEB_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_routes
+tests_unit_test_routes_SOURCES = tests/unit/test_routes.c
+tests_unit_test_routes_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_routes_LDADD = $(WEB_UNIT_LIBS)

@@ -342,28 +342,27 @@ START_TEST(serve_healthz_without_database_is_503)
 }
 END_TEST
 
-START_TEST(serve_head_home_has_headers_only)
+START_TEST(serve_head_healthz_has_headers_only)
 {
 	struct src s = {"", 0, 0, 0};
-	char *out = serve(env_of("REQUEST_METHOD=HEAD", "DOCUMENT_URI=/", NULL), &s);
+	char *out = serve(env_of("REQUEST_METHOD=HEAD", "DOCUMENT_URI=/healthz", NULL), &s);
 	char *end = strstr(out, "\r\n\r\n");
 
-	ck_assert_int_eq(strncmp(out, "Status: 200 ", 12), 0);
-	ck_assert_ptr_nonnull(strstr(out, "Content-Type: text/html; charset=utf-8\r\n"));
+	ck_assert_int_eq(strncmp(out, "Status: 503 ", 12), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Content-Type: application/json\r\n"));
 	ck_assert_ptr_nonnull(end);
 	ck_assert_str_eq(end, "\r\n\r\n");
 }
 END_TEST
 
-START_TEST(serve_home_reports_database_down)
+/* The dashboard needs a session: with no session check installed it fails closed. */
+START_TEST(serve_home_without_session_check_fails_closed)
 {
 	struct src s = {"", 0, 0, 0};
 	char *out = serve(env_of("REQUEST_METHOD=GET", "DOCUMENT_URI=/", NULL), &s);
 
-	ck_assert_int_eq(strncmp(out, "Status: 200 ", 12), 0);
-	ck_assert_ptr_nonnull(strstr(out, "<h1>xhsync</h1>"));
-	ck_assert_ptr_nonnull(strstr(out, PACKAGE_VERSION));
-	ck_assert_ptr_nonnull(strstr(out, "not reachable"));
+	ck_assert_int_eq(strncmp(out, "Status: 500 ", 12), 0);
+	ck_assert_ptr_null(strstr(out, "<h2>"));
 }
 END_TEST
 
@@ -397,7 +396,7 @@ main(void)
 	add(s, "form_other", other_body_types_are_not_parsed, 0);
 	add(s, "serve_413", serve_oversized_post_is_413_json_with_request_id, 0);
 	add(s, "serve_503", serve_healthz_without_database_is_503, 0);
-	add(s, "serve_head", serve_head_home_has_headers_only, 0);
-	add(s, "serve_home", serve_home_reports_database_down, 0);
+	add(s, "serve_head", serve_head_healthz_has_headers_only, 0);
+	add(s, "serve_home", serve_home_without_session_check_fails_closed, 0);
 	return unit_run(s);
 }
