@@ -12,4 +12,4 @@ libxh_a_SOURCES += src/lib/password.h src/lib/password.c
 libxh_a_SOURCES += src/lib/job.h src/lib/job_int.h src/lib/job.c src/lib/job_admin.c src/lib/job_ctx.c \
 	src/lib/retry.h src/lib/retry.c \
 	src/lib/ratelimit.h src/lib/ratelimit.c src/lib/http.h src/lib/http.c \
-	src/lib/cred.h src/lib/cred.c
+	src/lib/cred.h src/lib/cred.c src/lib/token_lease.h src/lib/token_lease.c
