@@ -6,3 +6,7 @@ xhsync_SOURCES = \
 xhsync_LDADD = libxh.a $(XH_LIBS)
 xhsync_SOURCES += src/cli/cmd_jobs.c src/cli/cmd_credential.c
 xhsync_SOURCES += src/cli/cmd_sync.c src/xero/pull_wire.c
+xhsync_SOURCES += src/cli/cmd_hubspot.c \
+	src/hubspot/auth.h src/hubspot/auth.c src/hubspot/auth_wire.c \
+	src/hubspot/check.h src/hubspot/check.c src/hubspot/oauth.h src/hubspot/oauth.c \
+	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c

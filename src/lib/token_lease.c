@@ -221,6 +221,7 @@ claim_tx(struct xh_db *db, void *arg)
 	err = read_row(t, TL_LOCK);
 	if (err)
 		return err;
+	t->locked_reads++;
 	t->step = decide(t);
 	if (t->step != TS_REFRESH)
 		return XH_OK;
@@ -489,5 +490,13 @@ xh_token_lease_get(struct xh_token_lease *t)
 	t->holder = xh_printf(ctx->arena, "j%lld:%s", ctx->job->id, xh_random_token(ctx->arena, 9));
 	err = claim_loop(t, &listening);
 	unlisten(t, listening);
+	if (t->waits > 0) {
+		char ev[64], reads[16], waits[16];
+
+		snprintf(reads, sizeof(reads), "%d", t->locked_reads);
+		snprintf(waits, sizeof(waits), "%d", t->waits);
+		xh_log(XH_LOG_INFO, event(t, "token_waited", ev, sizeof(ev)), "link", t->link,
+		       "locked_reads", reads, "sleeps", waits, NULL);
+	}
 	return err;
 }

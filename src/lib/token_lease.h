@@ -81,6 +81,7 @@ struct xh_token_lease {
 	int step;            /* what to do next (token_lease.c) */
 	int refreshed;       /* this request stored a new pair */
 	int waits;           /* times this request slept for another holder */
+	int locked_reads;    /* SELECT ... FOR UPDATE reads of the row */
 };
 
 /* A request for the link's "oauth" credential of v with the given age rule. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubspot/bootstrap.h"
 #include "hubspot/ping.h"
 #include "worker.h"
 #include "xero/ping.h"
@@ -13,13 +14,14 @@
 #include "xero/token.h"
 
 enum worker_kind {
-	WK_XERO_PING,       /* WK_XERO_PING */
-	WK_HUBSPOT_PING,    /* WK_HUBSPOT_PING */
-	WK_AUDIT_RETENTION, /* WK_AUDIT_RETENTION */
-	WK_JOB_PRUNE,       /* WK_JOB_PRUNE */
-	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
-	WK_XERO_PULL,       /* WK_XERO_PULL */
-	WK_XERO_POLL,       /* WK_XERO_POLL */
+	WK_XERO_PING,         /* WK_XERO_PING */
+	WK_HUBSPOT_PING,      /* WK_HUBSPOT_PING */
+	WK_AUDIT_RETENTION,   /* WK_AUDIT_RETENTION */
+	WK_JOB_PRUNE,         /* WK_JOB_PRUNE */
+	WK_XERO_KEEPALIVE,    /* WK_XERO_KEEPALIVE */
+	WK_XERO_PULL,         /* WK_XERO_PULL */
+	WK_XERO_POLL,         /* WK_XERO_POLL */
+	WK_HUBSPOT_BOOTSTRAP, /* WK_HUBSPOT_BOOTSTRAP */
 	WK__MAX
 };
 
@@ -32,6 +34,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"xero.token_keepalive", xero_token_keepalive, 120, 5, RETRY_DEFAULT}, /* WK_XERO_KEEPALIVE */
     {"xero.pull", xero_pull, 1800, 10, RETRY_DEFAULT},                     /* WK_XERO_PULL */
     {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
+    {"hubspot.bootstrap", hubspot_bootstrap_job, 300, 5, RETRY_DEFAULT}, /* WK_HUBSPOT_BOOTSTRAP */
 };
 
 enum worker_schedule {

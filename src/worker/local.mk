@@ -7,3 +7,5 @@ xhsync_worker_SOURCES = \
 	src/xero/token.h src/xero/token.c src/xero/token_wire.c \
 	src/xero/api.h src/xero/api.c src/xero/pull.h src/xero/pull.c src/xero/pull_wire.c
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)
+xhsync_worker_SOURCES += src/hubspot/auth.h src/hubspot/auth.c src/hubspot/auth_wire.c \
+	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c

@@ -74,3 +74,9 @@ UNIT_TESTS += tests/unit/test_xero_pull
 tests_unit_test_xero_pull_SOURCES = tests/unit/test_xero_pull.c src/xero/pull_wire.c
 tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_hubspot_auth
+tests_unit_test_hubspot_auth_SOURCES = tests/unit/test_hubspot_auth.c src/hubspot/auth_wire.c \
+	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
+tests_unit_test_hubspot_auth_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_hubspot_auth_LDADD = $(UNIT_LIBS)
