@@ -42,3 +42,9 @@ FUZZ_TARGETS += tests/fuzz/fuzz_xero_page
 tests_fuzz_fuzz_xero_page_SOURCES = tests/fuzz/fuzz_xero_page.c src/xero/pull_wire.c
 tests_fuzz_fuzz_xero_page_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_page_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_auth
+tests_fuzz_fuzz_hubspot_auth_SOURCES = tests/fuzz/fuzz_hubspot_auth.c src/hubspot/auth_wire.c \
+	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
+tests_fuzz_fuzz_hubspot_auth_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_auth_LDFLAGS = $(FUZZ_LINKFLAGS)
