@@ -34,20 +34,20 @@ cmd_credential(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /*
- * Reads all of stdin (at most CRED_STDIN_MAX bytes) into b, with read(2)
- * into one buffer wiped after: no stdio buffer and no grown copy of the
- * secret is left behind.
+ * Reads all of stdin (at most max bytes) into b, with read(2) into one
+ * buffer wiped after: no stdio buffer and no grown copy of the secret is
+ * left behind. Shared by the commands that take a secret (cli.h).
  */
-static int
-read_stdin(struct xh_buf *b)
+int
+cli_read_stdin(struct xh_buf *b, size_t max)
 {
-	char *tmp = xh_xmalloc(CRED_STDIN_MAX + 1);
+	char *tmp = xh_xmalloc(max + 1);
 	size_t len = 0;
 	ssize_t n;
 	int rc = -1;
 
 	for (;;) {
-		n = read(STDIN_FILENO, tmp + len, CRED_STDIN_MAX + 1 - len);
+		n = read(STDIN_FILENO, tmp + len, max + 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -55,14 +55,14 @@ read_stdin(struct xh_buf *b)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > CRED_STDIN_MAX)
+		if (len > max)
 			goto out;
 	}
 	if (len > 0)
 		xh_buf_append(b, tmp, len);
 	rc = 0;
 out:
-	OPENSSL_cleanse(tmp, CRED_STDIN_MAX + 1);
+	OPENSSL_cleanse(tmp, max + 1);
 	free(tmp);
 	return rc;
 }
@@ -111,7 +111,7 @@ cmd_credential_set(struct cli_ctx *ctx, int argc, char **argv)
 	if (xh_keyring_load(ctx->cfg.secrets.key_file, &kr, err, sizeof(err)) != XH_OK)
 		return cli_fail("%s", err);
 	xh_buf_init(&in);
-	if (read_stdin(&in) != 0) {
+	if (cli_read_stdin(&in, CRED_STDIN_MAX) != 0) {
 		rc = cli_fail("cannot read the payload from standard input (at most %d bytes)",
 		              CRED_STDIN_MAX);
 		goto out;

@@ -7,3 +7,7 @@ xhsync_LDADD = libxh.a $(XH_LIBS)
 xhsync_SOURCES += src/cli/cmd_jobs.c src/cli/cmd_credential.c
 xhsync_SOURCES += src/cli/cmd_sync.c src/xero/pull_wire.c
 xhsync_SOURCES += src/cli/cmd_webhook.c
+xhsync_SOURCES += src/cli/cmd_hubspot.c \
+	$(HUBSPOT_AUTH_SOURCES) \
+	src/hubspot/check.h src/hubspot/check.c src/hubspot/oauth.h src/hubspot/oauth.c \
+	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hubspot/adopt.h"
+#include "hubspot/bootstrap.h"
 #include "hubspot/ping.h"
 #include "hubspot/write.h"
 #include "worker.h"
@@ -16,17 +17,18 @@
 #include "xero/webhook.h"
 
 enum worker_kind {
-	WK_XERO_PING,       /* WK_XERO_PING */
-	WK_HUBSPOT_PING,    /* WK_HUBSPOT_PING */
-	WK_AUDIT_RETENTION, /* WK_AUDIT_RETENTION */
-	WK_JOB_PRUNE,       /* WK_JOB_PRUNE */
-	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
-	WK_XERO_PULL,       /* WK_XERO_PULL */
-	WK_XERO_POLL,       /* WK_XERO_POLL */
-	WK_XERO_FETCH,      /* WK_XERO_FETCH */
-	WK_HUBSPOT_WRITE,   /* WK_HUBSPOT_WRITE */
-	WK_HUBSPOT_ADOPT,   /* WK_HUBSPOT_ADOPT */
-	WK_HUBSPOT_PROPS,   /* WK_HUBSPOT_PROPS */
+	WK_XERO_PING,         /* WK_XERO_PING */
+	WK_HUBSPOT_PING,      /* WK_HUBSPOT_PING */
+	WK_AUDIT_RETENTION,   /* WK_AUDIT_RETENTION */
+	WK_JOB_PRUNE,         /* WK_JOB_PRUNE */
+	WK_XERO_KEEPALIVE,    /* WK_XERO_KEEPALIVE */
+	WK_XERO_PULL,         /* WK_XERO_PULL */
+	WK_XERO_POLL,         /* WK_XERO_POLL */
+	WK_XERO_FETCH,        /* WK_XERO_FETCH */
+	WK_HUBSPOT_WRITE,     /* WK_HUBSPOT_WRITE */
+	WK_HUBSPOT_ADOPT,     /* WK_HUBSPOT_ADOPT */
+	WK_HUBSPOT_PROPS,     /* WK_HUBSPOT_PROPS */
+	WK_HUBSPOT_BOOTSTRAP, /* WK_HUBSPOT_BOOTSTRAP */
 	WK__MAX
 };
 
@@ -43,6 +45,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"hubspot.write", hubspot_write, 600, 20, RETRY_FAST},                 /* WK_HUBSPOT_WRITE */
     {"hubspot.adopt", hubspot_adopt, 600, 10, RETRY_FAST},                 /* WK_HUBSPOT_ADOPT */
     {"hubspot.properties", hubspot_properties, 60, 5, RETRY_FAST},         /* WK_HUBSPOT_PROPS */
+    {"hubspot.bootstrap", hubspot_bootstrap_job, 300, 5, RETRY_DEFAULT}, /* WK_HUBSPOT_BOOTSTRAP */
 };
 
 enum worker_schedule {

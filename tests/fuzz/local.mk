@@ -65,3 +65,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_template
 tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
 tests_fuzz_fuzz_template_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
 tests_fuzz_fuzz_template_LDFLAGS = $(FUZZ_LINKFLAGS)
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_auth
+tests_fuzz_fuzz_hubspot_auth_SOURCES = tests/fuzz/fuzz_hubspot_auth.c src/hubspot/auth_wire.c \
+	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
+tests_fuzz_fuzz_hubspot_auth_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_auth_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -98,3 +98,8 @@ UNIT_TESTS += tests/unit/test_routes
 tests_unit_test_routes_SOURCES = tests/unit/test_routes.c
 tests_unit_test_routes_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_routes_LDADD = $(WEB_UNIT_LIBS)
+UNIT_TESTS += tests/unit/test_hubspot_auth
+tests_unit_test_hubspot_auth_SOURCES = tests/unit/test_hubspot_auth.c src/hubspot/auth_wire.c \
+	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
+tests_unit_test_hubspot_auth_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_hubspot_auth_LDADD = $(UNIT_LIBS)
