@@ -74,3 +74,8 @@ UNIT_TESTS += tests/unit/test_xero_pull
 tests_unit_test_xero_pull_SOURCES = tests/unit/test_xero_pull.c src/xero/pull_wire.c
 tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_sync_map
+tests_unit_test_sync_map_SOURCES = tests/unit/test_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c
+tests_unit_test_sync_map_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_sync_map_LDADD = $(UNIT_LIBS)
