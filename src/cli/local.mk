@@ -6,3 +6,4 @@ xhsync_SOURCES = \
 xhsync_LDADD = libxh.a $(XH_LIBS)
 xhsync_SOURCES += src/cli/cmd_jobs.c src/cli/cmd_credential.c
 xhsync_SOURCES += src/cli/cmd_sync.c src/xero/pull_wire.c
+xhsync_SOURCES += src/cli/cmd_mapping.c $(SYNC_MAP_SOURCES) src/sync/map_store.h src/sync/map_store.c

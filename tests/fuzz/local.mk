@@ -42,3 +42,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_xero_page
 tests_fuzz_fuzz_xero_page_SOURCES = tests/fuzz/fuzz_xero_page.c src/xero/pull_wire.c
 tests_fuzz_fuzz_xero_page_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_page_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_sync_map
+tests_fuzz_fuzz_sync_map_SOURCES = tests/fuzz/fuzz_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c
+tests_fuzz_fuzz_sync_map_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_sync_map_LDFLAGS = $(FUZZ_LINKFLAGS)
