@@ -241,8 +241,10 @@ render_into(struct xh_arena *a, const struct sync_mapping *m, json_object *rec, 
 		return;
 	}
 	lines = json_object_new_array();
-	json_object_object_get_ex(rec, "LineItems", &items);
-	for (size_t i = 0; i < json_object_array_length(items); i++) {
+	if (!json_object_object_get_ex(rec, "LineItems", &items) ||
+	    !json_object_is_type(items, json_type_array))
+		items = NULL;
+	for (size_t i = 0; items != NULL && i < json_object_array_length(items); i++) {
 		json_object *line = json_object_new_object();
 		if (sync_map_render(a, m, json_object_array_get_idx(items, i), rec, &props, msg,
 		                    sizeof(msg)) == XH_OK)

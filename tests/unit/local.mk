@@ -79,3 +79,9 @@ UNIT_TESTS += tests/unit/test_sync_map
 tests_unit_test_sync_map_SOURCES = tests/unit/test_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c
 tests_unit_test_sync_map_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_sync_map_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_sync_push
+tests_unit_test_sync_push_SOURCES = tests/unit/test_sync_push.c $(SYNC_MAP_SOURCES) \
+	src/sync/push.h src/sync/push_rules.c src/xero/pull_wire.c
+tests_unit_test_sync_push_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_sync_push_LDADD = $(UNIT_LIBS)
