@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hubspot/ping.h"
+#include "hubspot/write.h"
 #include "worker.h"
 #include "xero/ping.h"
 #include "xero/pull.h"
@@ -20,6 +21,7 @@ enum worker_kind {
 	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
 	WK_XERO_PULL,       /* WK_XERO_PULL */
 	WK_XERO_POLL,       /* WK_XERO_POLL */
+	WK_HUBSPOT_WRITE,   /* WK_HUBSPOT_WRITE */
 	WK__MAX
 };
 
@@ -32,6 +34,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"xero.token_keepalive", xero_token_keepalive, 120, 5, RETRY_DEFAULT}, /* WK_XERO_KEEPALIVE */
     {"xero.pull", xero_pull, 1800, 10, RETRY_DEFAULT},                     /* WK_XERO_PULL */
     {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
+    {"hubspot.write", hubspot_write, 600, 20, RETRY_FAST},                 /* WK_HUBSPOT_WRITE */
 };
 
 enum worker_schedule {

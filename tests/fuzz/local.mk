@@ -47,3 +47,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_sync_map
 tests_fuzz_fuzz_sync_map_SOURCES = tests/fuzz/fuzz_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c
 tests_fuzz_fuzz_sync_map_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_sync_map_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_batch
+tests_fuzz_fuzz_hubspot_batch_SOURCES = tests/fuzz/fuzz_hubspot_batch.c $(HUBSPOT_WIRE_SOURCES)
+tests_fuzz_fuzz_hubspot_batch_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_batch_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -85,3 +85,9 @@ tests_unit_test_sync_push_SOURCES = tests/unit/test_sync_push.c $(SYNC_MAP_SOURC
 	src/sync/push.h src/sync/push_rules.c src/xero/pull_wire.c
 tests_unit_test_sync_push_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_sync_push_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_hubspot_crm
+tests_unit_test_hubspot_crm_SOURCES = tests/unit/test_hubspot_crm.c $(HUBSPOT_CRM_SOURCES)
+tests_unit_test_hubspot_crm_CFLAGS = $(UNIT_CCFLAGS) -DHS_EXAMPLES='"$(abs_top_srcdir)/tests/unit/data/hubspot"'
+tests_unit_test_hubspot_crm_LDADD = $(UNIT_LIBS)
+EXTRA_DIST += tests/unit/data/hubspot
