@@ -33,6 +33,11 @@ static const struct sync_default company_rules[] = {
     {"xero_tax_number", "TaxNumber", "text", 0, 0},
     {"xero_currency", "DefaultCurrency", "text", 0, 0},
     {"xero_link", "ContactID", XERO_CONTACT_URL, 0, 0},
+    /* Balances: summed by the push over the contact's invoices in the mirror (push_sql.c). */
+    {"xero_outstanding", "_xhsync.outstanding", "money", 0, 0},
+    {"xero_overdue", "_xhsync.overdue", "money", 0, 0},
+    {"xero_unpaid_invoices", "_xhsync.unpaid_invoices", "number", 0, 0},
+    {"xero_last_payment_date", "_xhsync.last_payment_date", "date", 0, 0},
 };
 
 static const struct sync_default contact_rules[] = {
@@ -41,7 +46,6 @@ static const struct sync_default contact_rules[] = {
     {"firstname", "FirstName", "text", 0, 0},
     {"lastname", "LastName", "text", 0, 0},
     {"phone", "Phones[PhoneType=DEFAULT].PhoneNumber", "text", 0, 0},
-    {"mobilephone", "Phones[PhoneType=MOBILE].PhoneNumber", "text", 0, 0},
 };
 
 static const struct sync_default invoice_rules[] = {

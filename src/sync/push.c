@@ -36,53 +36,6 @@ static const enum sync_object dependents[SO__MAX][2] = {
     {SO__MAX, SO__MAX},       /* SO_PRODUCT */
 };
 
-/* Xero mirror object -> the pushes a change to it makes due. */
-static const struct {
-	const char *xero;
-	enum sync_object push[2];
-} trigger_table[] = {
-    {"contact", {SO_COMPANY, SO_CONTACT}},
-    {"invoice", {SO_INVOICE, SO_COMPANY}}, /* the company's balances */
-    {"payment", {SO_COMPANY, SO__MAX}},    /* its last payment date */
-    {"credit_note", {SO_COMPANY, SO__MAX}},
-    {"item", {SO_PRODUCT, SO__MAX}},
-};
-
-void
-sync_push_job(struct xh_arena *a, long long link, enum sync_object o, struct job_new *jn)
-{
-	memset(jn, 0, sizeof(*jn));
-	jn->kind = "sync.push";
-	jn->link_id = link;
-	jn->args = xh_printf(a, "{\"object\": \"%s\"}", sync_object_name(o));
-	jn->unique_key = job_unique_key(a, "sync.push", link, sync_object_name(o));
-}
-
-/* Enqueues the push of (link, o). */
-static enum xh_err
-enqueue_push(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o)
-{
-	struct job_new jn;
-
-	sync_push_job(a, link, o, &jn);
-	return job_enqueue(db, &jn, NULL, NULL);
-}
-
-enum xh_err
-sync_trigger(struct xh_db *db, struct xh_arena *a, long long link, const char *xero_object)
-{
-	enum xh_err e = XH_OK;
-
-	for (size_t i = 0; i < XH_NELEM(trigger_table); i++) {
-		if (strcmp(trigger_table[i].xero, xero_object) != 0)
-			continue;
-		for (int k = 0; k < 2 && e == XH_OK; k++)
-			if (trigger_table[i].push[k] != SO__MAX)
-				e = enqueue_push(db, a, link, trigger_table[i].push[k]);
-	}
-	return e;
-}
-
 /* Reads one candidate row into c; the doc is parsed (NULL if it does not parse). */
 static void
 read_cand(PGresult *res, int i, struct sync_cand *c)
@@ -143,17 +96,28 @@ take(struct push_run *r, const struct sync_maps *maps, struct sync_cand *c, json
 	}
 }
 
-/* The write of one batch of inputs, through the hubspot.write code. */
+/*
+ * The write of one batch of inputs: the hubspot.write handler run inline
+ * on this job's context with these args, so the push keeps its order and
+ * the limiter shares the portal's budget with every other writer.
+ */
 static enum xh_err
 write_batch(struct push_run *r, json_object *inputs)
 {
 	json_object *args = json_object_new_object();
+	struct job inner = *r->ctx->job;
+	struct job_ctx ictx = *r->ctx;
 	enum xh_err e;
 
 	json_object_object_add(args, "object", json_object_new_string(sync_object_name(r->o)));
 	json_object_object_add(args, "op", json_object_new_string("upsert"));
 	json_object_object_add(args, "inputs", json_object_get(inputs));
-	e = hubspot_write_args(r->ctx, r->ctx->job->link_id, args);
+	inner.args = (char *)json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN);
+	ictx.job = &inner;
+	ictx.msg[0] = '\0';
+	e = hubspot_write(&ictx);
+	r->ctx->snooze_ms = ictx.snooze_ms;
+	memcpy(r->ctx->msg, ictx.msg, sizeof(r->ctx->msg));
 	if (e == XH_OK)
 		r->written += (long long)json_object_array_length(inputs);
 	json_object_put(args);
@@ -223,8 +187,8 @@ finish(struct push_run *r)
 
 	for (int k = 0; k < 2 && r->written > 0 && e == XH_OK; k++)
 		if (dependents[r->o][k] != SO__MAX)
-			e = enqueue_push(r->ctx->db, r->ctx->arena, r->ctx->job->link_id,
-			                 dependents[r->o][k]);
+			e = sync_push_enqueue(r->ctx->db, r->ctx->arena, r->ctx->job->link_id,
+			                      dependents[r->o][k]);
 	if (e != XH_OK || r->read == 0)
 		return e;
 	snprintf(job, sizeof(job), "%lld", r->ctx->job->id);

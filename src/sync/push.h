@@ -32,6 +32,9 @@
 /* The sync.push job of (link, o), unique per link and object; in the arena. */
 void sync_push_job(struct xh_arena *a, long long link, enum sync_object o, struct job_new *jn);
 
+/* Enqueues the push of (link, o), in the caller's transaction if one is open. */
+enum xh_err sync_push_enqueue(struct xh_db *db, struct xh_arena *a, long long link,
+                              enum sync_object o);
 /*
  * Enqueues the pushes that a change to the mirror's xero_object ("contact",
  * "invoice", "payment", "credit_note", "item") makes due for link, in the

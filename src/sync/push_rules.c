@@ -152,7 +152,7 @@ hold_as_draft(struct xh_arena *a, json_object *props, const char *why, struct sy
 
 	if (!json_object_object_get_ex(props, "hs_invoice_status", &st))
 		return;
-	s = json_object_get_string(st);
+	s = xh_strdup(a, json_object_get_string(st)); /* replacing the member frees it */
 	if (strcmp(s, "open") != 0 && strcmp(s, "paid") != 0)
 		return;
 	json_object_object_add(props, "hs_invoice_status", json_object_new_string("draft"));

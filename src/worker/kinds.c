@@ -8,6 +8,7 @@
 
 #include "hubspot/ping.h"
 #include "hubspot/write.h"
+#include "sync/push.h"
 #include "worker.h"
 #include "xero/ping.h"
 #include "xero/pull.h"
@@ -22,6 +23,7 @@ enum worker_kind {
 	WK_XERO_PULL,       /* WK_XERO_PULL */
 	WK_XERO_POLL,       /* WK_XERO_POLL */
 	WK_HUBSPOT_WRITE,   /* WK_HUBSPOT_WRITE */
+	WK_SYNC_PUSH,       /* WK_SYNC_PUSH */
 	WK__MAX
 };
 
@@ -35,6 +37,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"xero.pull", xero_pull, 1800, 10, RETRY_DEFAULT},                     /* WK_XERO_PULL */
     {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
     {"hubspot.write", hubspot_write, 600, 20, RETRY_FAST},                 /* WK_HUBSPOT_WRITE */
+    {"sync.push", sync_push, 1800, 20, RETRY_FAST},                        /* WK_SYNC_PUSH */
 };
 
 enum worker_schedule {

@@ -8,4 +8,5 @@ xhsync_worker_SOURCES = \
 	src/xero/api.h src/xero/api.c src/xero/pull.h src/xero/pull.c src/xero/pull_wire.c
 xhsync_worker_SOURCES += $(HUBSPOT_CRM_SOURCES) src/hubspot/write.h src/hubspot/write_int.h \
 	src/hubspot/write.c src/hubspot/write_args.c src/hubspot/write_store.c
+xhsync_worker_SOURCES += $(SYNC_PUSH_SOURCES)
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)

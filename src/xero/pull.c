@@ -9,6 +9,7 @@
 
 #include "lib/config.h"
 #include "log.h"
+#include "sync/push.h"
 #include "xero/api.h"
 #include "xero/pull.h"
 
@@ -264,6 +265,9 @@ store_tx(struct xh_db *db, void *arg)
 	r->page_new = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	r->page_changed = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
+	if (r->page_new + r->page_changed > 0 &&
+	    sync_trigger(db, a, r->ctx->job->link_id, r->o->name) != XH_OK)
+		return XH_ERR_DB;
 	p[0] = r->link, p[1] = r->o->name, p[2] = ll(a, r->cur.page), p[3] = ll(a, r->cur.since_ms);
 	p[4] = ll(a, r->next.watermark_ms), p[5] = ll(a, r->next.since_ms);
 	p[6] = ll(a, r->next.page), p[7] = r->next.open ? "true" : "false";
