@@ -10,6 +10,7 @@
 #ifndef XH_CLI_H
 #define XH_CLI_H
 
+#include "arena.h"
 #include "lib/config.h"
 #include "db.h"
 #include "xh.h"
@@ -66,6 +67,7 @@ int cmd_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_link(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_hubspot(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Subcommand tables of the groups, for dispatch and help. */
 extern const struct cli_cmd cli_user_cmds[];
@@ -74,6 +76,7 @@ extern const struct cli_cmd cli_jobs_cmds[];
 extern const struct cli_cmd cli_credential_cmds[];
 extern const struct cli_cmd cli_mapping_cmds[];
 extern const struct cli_cmd cli_link_cmds[];
+extern const struct cli_cmd cli_hubspot_cmds[];
 
 /*
  * Makes sure what `needs` asks for is there: loads the configuration
@@ -82,6 +85,8 @@ extern const struct cli_cmd cli_link_cmds[];
 int cli_need(struct cli_ctx *ctx, enum cli_needs needs);
 /* Runs the subcommand named by argv[1] from subs; usage error if none. */
 int cli_dispatch(struct cli_ctx *ctx, const struct cli_cmd *subs, int argc, char **argv);
+/* Reads all of stdin (at most max bytes) into b; -1 if it cannot or there is more. */
+int cli_read_stdin(struct xh_buf *b, size_t max);
 /* Parses a decimal integer within [min, max]; -1 if it is not one. */
 int cli_parse_ll(const char *s, long long min, long long max, long long *out);
 /* Prints "xhsync: <message>" to stderr and returns CLI_FAIL. */

@@ -30,15 +30,14 @@ cmd_credential(struct cli_ctx *ctx, int argc, char **argv)
 	return cli_dispatch(ctx, cli_credential_cmds, argc, argv);
 }
 
-/* Reads all of stdin (at most CRED_STDIN_MAX bytes) into b. */
-static int
-read_stdin(struct xh_buf *b)
+int
+cli_read_stdin(struct xh_buf *b, size_t max)
 {
 	char chunk[4096];
 	size_t n;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (b->len + n > CRED_STDIN_MAX)
+		if (b->len + n > max)
 			return -1;
 		xh_buf_append(b, chunk, n);
 	}
@@ -89,7 +88,7 @@ cmd_credential_set(struct cli_ctx *ctx, int argc, char **argv)
 	if (xh_keyring_load(ctx->cfg.secrets.key_file, &kr, err, sizeof(err)) != XH_OK)
 		return cli_fail("%s", err);
 	xh_buf_init(&in);
-	if (read_stdin(&in) != 0) {
+	if (cli_read_stdin(&in, CRED_STDIN_MAX) != 0) {
 		rc = cli_fail("cannot read the payload from standard input (at most %d bytes)",
 		              CRED_STDIN_MAX);
 		goto out;

@@ -29,6 +29,8 @@ static const struct cli_cmd cli_commands[] = {
      cli_jobs_cmds},
     {"credential", cmd_credential, CLI_NEEDS_DB, "COMMAND",
      "store a link's sealed vendor credential", cli_credential_cmds},
+    {"hubspot", cmd_hubspot, CLI_NEEDS_DB, "COMMAND",
+     "connect, test and bootstrap a link's HubSpot portal", cli_hubspot_cmds},
     {"sync", cmd_sync, CLI_NEEDS_DB, "LINK [OBJECT ...] [--full]",
      "pull a link from Xero now: its enabled objects, or the ones named", NULL},
     {"link", cmd_link, CLI_NEEDS_DB, "COMMAND", "add, list, show and change links", cli_link_cmds},

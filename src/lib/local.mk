@@ -12,10 +12,11 @@ libxh_a_SOURCES += src/lib/password.h src/lib/password.c
 libxh_a_SOURCES += src/lib/job.h src/lib/job_int.h src/lib/job.c src/lib/job_admin.c src/lib/job_ctx.c \
 	src/lib/retry.h src/lib/retry.c \
 	src/lib/ratelimit.h src/lib/ratelimit.c src/lib/http.h src/lib/http.c \
-	src/lib/cred.h src/lib/cred.c
+	src/lib/cred.h src/lib/cred.c src/lib/token_lease.h src/lib/token_lease.c
 # The HubSpot CRM client (src/hubspot/crm.h), linked into the worker; the
 # pure part (HUBSPOT_WIRE_SOURCES) also into its unit and fuzz tests.
+HUBSPOT_AUTH_SOURCES = src/hubspot/auth.h src/hubspot/auth.c src/hubspot/auth_wire.c
 HUBSPOT_WIRE_SOURCES = src/hubspot/crm.h src/hubspot/batch_wire.c src/hubspot/errors.c
-HUBSPOT_CRM_SOURCES = $(HUBSPOT_WIRE_SOURCES) src/hubspot/auth.h src/hubspot/auth_static.c \
+HUBSPOT_CRM_SOURCES = $(HUBSPOT_WIRE_SOURCES) $(HUBSPOT_AUTH_SOURCES) \
 	src/hubspot/client.c src/hubspot/batch.c src/hubspot/assoc.c src/hubspot/search.c \
 	src/hubspot/props.c

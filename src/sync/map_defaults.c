@@ -32,7 +32,7 @@ static const struct sync_default company_rules[] = {
     {"country", STREET "Country", "text", 0, 0},
     {"xero_tax_number", "TaxNumber", "text", 0, 0},
     {"xero_currency", "DefaultCurrency", "text", 0, 0},
-    {"xero_link", "ContactID", XERO_CONTACT_URL, 0, 0},
+    {"xero_url", "ContactID", XERO_CONTACT_URL, 0, 0},
     /* Balances: summed by the push over the contact's invoices in the mirror (push_sql.c). */
     {"xero_outstanding", "_xhsync.outstanding", "money", 0, 0},
     {"xero_overdue", "_xhsync.overdue", "money", 0, 0},
@@ -63,7 +63,7 @@ static const struct sync_default invoice_rules[] = {
     {"xero_amount_due", "AmountDue", "money", 0, 0},
     {"xero_amount_credited", "AmountCredited", "money", 0, 0},
     {"xero_fully_paid_date", "FullyPaidOnDate", "date", 0, 0},
-    {"xero_link", "InvoiceID", XERO_INVOICE_URL, 0, 0},
+    {"xero_url", "InvoiceID", XERO_INVOICE_URL, 0, 0},
 };
 
 /* Relative to one element of the invoice's LineItems[]; ^. is the invoice. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubspot/bootstrap.h"
 #include "hubspot/write.h"
 #include "log.h"
 #include "sync/map_store.h"
@@ -223,6 +224,30 @@ check_link(struct push_run *r)
 	return job_error(r->ctx, XH_ERR_BUSY, "link %s is %s; the push waits", r->link, st);
 }
 
+/*
+ * XH_OK if the portal was bootstrapped for the object (and line items, for
+ * invoices); otherwise the job waits an hour instead of writing properties
+ * HubSpot would refuse, and the link says why.
+ */
+static enum xh_err
+check_bootstrap(struct push_run *r)
+{
+	int ok = 0, lines = 1;
+	long long link = r->ctx->job->link_id;
+
+	if (hubspot_bootstrap_ok(r->ctx->db, link, sync_object_name(r->o), &ok) != XH_OK ||
+	    (r->o == SO_INVOICE &&
+	     hubspot_bootstrap_ok(r->ctx->db, link, "line_item", &lines) != XH_OK))
+		return job_error(r->ctx, XH_ERR_DB, "bootstrap state: %s", xh_db_error(r->ctx->db));
+	if (ok && lines)
+		return XH_OK;
+	r->ctx->snooze_ms = 3600 * 1000LL;
+	return job_error(r->ctx, XH_ERR_BUSY,
+	                 "the HubSpot portal of link %s is not bootstrapped for %ss: run `xhsync "
+	                 "hubspot bootstrap %s`",
+	                 r->link, sync_object_name(r->o), r->link);
+}
+
 /* The run's object from the job's args. */
 static enum xh_err
 parse_object(struct job_ctx *ctx, enum sync_object *o)
@@ -253,7 +278,8 @@ sync_push(struct job_ctx *ctx)
 	if ((e = parse_object(ctx, &r.o)) != XH_OK)
 		return e;
 	snprintf(r.link, sizeof(r.link), "%lld", ctx->job->link_id);
-	if ((e = check_link(&r)) != XH_OK || (e = load_maps(&r, &maps)) != XH_OK)
+	if ((e = check_link(&r)) != XH_OK || (e = check_bootstrap(&r)) != XH_OK ||
+	    (e = load_maps(&r, &maps)) != XH_OK)
 		return e;
 	while (more && e == XH_OK) {
 		if (job_should_yield(ctx, PUSH_YIELD_MS)) {

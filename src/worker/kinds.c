@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubspot/bootstrap.h"
 #include "hubspot/ping.h"
 #include "hubspot/write.h"
 #include "sync/push.h"
@@ -15,15 +16,16 @@
 #include "xero/token.h"
 
 enum worker_kind {
-	WK_XERO_PING,       /* WK_XERO_PING */
-	WK_HUBSPOT_PING,    /* WK_HUBSPOT_PING */
-	WK_AUDIT_RETENTION, /* WK_AUDIT_RETENTION */
-	WK_JOB_PRUNE,       /* WK_JOB_PRUNE */
-	WK_XERO_KEEPALIVE,  /* WK_XERO_KEEPALIVE */
-	WK_XERO_PULL,       /* WK_XERO_PULL */
-	WK_XERO_POLL,       /* WK_XERO_POLL */
-	WK_HUBSPOT_WRITE,   /* WK_HUBSPOT_WRITE */
-	WK_SYNC_PUSH,       /* WK_SYNC_PUSH */
+	WK_XERO_PING,         /* WK_XERO_PING */
+	WK_HUBSPOT_PING,      /* WK_HUBSPOT_PING */
+	WK_AUDIT_RETENTION,   /* WK_AUDIT_RETENTION */
+	WK_JOB_PRUNE,         /* WK_JOB_PRUNE */
+	WK_XERO_KEEPALIVE,    /* WK_XERO_KEEPALIVE */
+	WK_XERO_PULL,         /* WK_XERO_PULL */
+	WK_XERO_POLL,         /* WK_XERO_POLL */
+	WK_HUBSPOT_WRITE,     /* WK_HUBSPOT_WRITE */
+	WK_SYNC_PUSH,         /* WK_SYNC_PUSH */
+	WK_HUBSPOT_BOOTSTRAP, /* WK_HUBSPOT_BOOTSTRAP */
 	WK__MAX
 };
 
@@ -38,6 +40,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"xero.poll", xero_poll, 60, 5, RETRY_FAST},                           /* WK_XERO_POLL */
     {"hubspot.write", hubspot_write, 600, 20, RETRY_FAST},                 /* WK_HUBSPOT_WRITE */
     {"sync.push", sync_push, 1800, 20, RETRY_FAST},                        /* WK_SYNC_PUSH */
+    {"hubspot.bootstrap", hubspot_bootstrap_job, 300, 5, RETRY_DEFAULT}, /* WK_HUBSPOT_BOOTSTRAP */
 };
 
 enum worker_schedule {

@@ -10,3 +10,5 @@ xhsync_worker_SOURCES += $(HUBSPOT_CRM_SOURCES) src/hubspot/write.h src/hubspot/
 	src/hubspot/write.c src/hubspot/write_args.c src/hubspot/write_store.c
 xhsync_worker_SOURCES += $(SYNC_PUSH_SOURCES)
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)
+xhsync_worker_SOURCES += \
+	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c

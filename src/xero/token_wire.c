@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "crypto.h"
+#include "token_lease.h"
 #include "xero/token.h"
 
 #define ERROR_CODE_MAX 64
@@ -17,14 +18,7 @@
 static int
 token_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > XERO_TOKEN_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
+	return xh_token_chars_ok(s, XERO_TOKEN_MAX);
 }
 
 /* The string member key of obj: 1 found (*out set), 0 absent, -1 not a string. */
@@ -127,9 +121,7 @@ out:
 int
 xero_token_due(long long expires_at, long long now, long long age_s, long long max_age_s)
 {
-	if (expires_at - now <= XERO_TOKEN_MARGIN_S)
-		return 1;
-	return max_age_s >= 0 && age_s >= max_age_s;
+	return xh_token_due(expires_at, now, XERO_TOKEN_MARGIN_S, age_s, max_age_s);
 }
 
 char *
@@ -152,42 +144,18 @@ out:
 	return out;
 }
 
-/* Percent-encodes s for a form body: unreserved characters stay, others become %XX. */
-static char *
-form_encode(struct xh_arena *a, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct xh_buf b;
-	char *out;
-
-	xh_buf_init(&b);
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
-			xh_buf_putc(&b, (char)*p);
-			continue;
-		}
-		xh_buf_putc(&b, '%');
-		xh_buf_putc(&b, hex[*p >> 4]);
-		xh_buf_putc(&b, hex[*p & 15]);
-	}
-	out = xh_buf_dup(a, &b);
-	xh_buf_free(&b);
-	return out;
-}
-
 char *
 xero_token_form(struct xh_arena *a, const char *refresh_token)
 {
 	return xh_printf(a, "grant_type=refresh_token&refresh_token=%s",
-	                 form_encode(a, refresh_token));
+	                 xh_form_encode(a, refresh_token));
 }
 
 char *
 xero_token_basic(struct xh_arena *a, const char *client_id, const char *client_secret)
 {
 	char *pair =
-	    xh_printf(a, "%s:%s", form_encode(a, client_id), form_encode(a, client_secret));
+	    xh_printf(a, "%s:%s", xh_form_encode(a, client_id), xh_form_encode(a, client_secret));
 
 	return xh_printf(a, "Authorization: Basic %s", xh_b64_encode(a, pair, strlen(pair)));
 }

@@ -52,3 +52,9 @@ FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_batch
 tests_fuzz_fuzz_hubspot_batch_SOURCES = tests/fuzz/fuzz_hubspot_batch.c $(HUBSPOT_WIRE_SOURCES)
 tests_fuzz_fuzz_hubspot_batch_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_hubspot_batch_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_auth
+tests_fuzz_fuzz_hubspot_auth_SOURCES = tests/fuzz/fuzz_hubspot_auth.c src/hubspot/auth_wire.c \
+	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
+tests_fuzz_fuzz_hubspot_auth_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_hubspot_auth_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -15,22 +15,10 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import xero_data  # noqa: E402
 
 SMALL = dict(contacts=40, invoices=150, payments=60, credit_notes=8, items=10)
-GROUPS = {"companies": "companyinformation", "contacts": "contactinformation",
-          "invoices": "invoiceinformation", "line_items": "lineiteminformation",
-          "products": "productinformation"}
-UNIQUE = {"companies": "xero_contact_id", "invoices": "xero_invoice_id",
-          "line_items": "xero_line_item_id", "products": "xero_item_id"}
-HS_TYPES = {"company": "companies", "contact": "contacts", "invoice": "invoices",
-            "line_item": "line_items", "product": "products"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUS = {"DRAFT": "draft", "SUBMITTED": "draft", "AUTHORISED": "open", "PAID": "paid",
           "VOIDED": "voided", "DELETED": "voided"}
 SYNC_KINDS = ("xero.poll", "xero.pull", "sync.push")
-
-
-def prop_def(otype, name):
-    return {"name": name, "label": name, "type": "string", "fieldType": "text",
-            "groupName": GROUPS[otype], "hasUniqueValue": UNIQUE.get(otype) == name}
 
 
 class Sync:
@@ -46,28 +34,20 @@ class Sync:
         self.link, _, _ = add_xero_link(self.inst, self.xero, name="sync", tenant=self.tenant)
         self.hs.post("/_sim/portal", {"portal_id": 23456789, "tier": "starter"})
         tok = self.hs.post("/_sim/tokens", {"kind": "static"})
-        self.inst.q("UPDATE link SET hubspot_portal_id = %s WHERE id = %s",
-                    (tok["portal_id"], self.link))
-        out = self.inst.cli("credential", "set", str(self.link), "hubspot",
-                            input=json.dumps({"access_token": tok["token"]}))
-        assert out.returncode == 0, out.stderr
         self.config = self.inst.write_config("sync.conf", {
             "worker": FAST_WORKER,
             "ratelimit": {"time_scale": scale},
             "xero": {"api_url": self.xero.url, "identity_url": self.xero.url},
             "hubspot": {"api_url": self.hs.url},
         })
-        self.seed_properties()
+        self.cli_ok("hubspot", "token", str(self.link), "--kind", "private", "--portal",
+                    str(tok["portal_id"]), input=tok["token"] + "\n")
+        self.cli_ok("hubspot", "bootstrap", str(self.link))
 
-    def seed_properties(self):
-        """The custom properties of the default mapping (the xero_* targets)."""
-        props = {}
-        for obj, otype in HS_TYPES.items():
-            out = self.inst.cli("mapping", "show", str(self.link), obj)
-            assert out.returncode == 0, out.stderr
-            names = [ln.split()[0] for ln in out.stdout.splitlines()[1:]]
-            props[otype] = [prop_def(otype, n) for n in names if n.startswith("xero_")]
-        self.hs.post("/_sim/seed", {"properties": props})
+    def cli_ok(self, *args, input=None):
+        out = self.inst.cli(*args, config=self.config, input=input)
+        assert out.returncode == 0, (args, out.stdout, out.stderr)
+        return out
 
     # ---- running ----
 
@@ -93,8 +73,7 @@ class Sync:
     def sync(self, workers=1, timeout=120, full=False):
         """`xhsync sync LINK` with fresh workers, until everything settled."""
         args = ["sync", str(self.link)] + (["--full"] if full else [])
-        out = self.inst.cli(*args)
-        assert out.returncode == 0, out.stderr
+        self.cli_ok(*args)
         ws = [self.inst.worker(self.config) for _ in range(workers)]
         try:
             self.settle(timeout)

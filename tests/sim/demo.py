@@ -91,9 +91,8 @@ class Demo:
     def connect_hubspot(self, link):
         if not self.has_cred(link, "hubspot"):
             tok = self.call(self.a.hubspot, "POST", "/_sim/tokens", {"kind": "static"})
-            self.cli("credential", "set", link, "hubspot",
-                     stdin=json.dumps({"access_token": tok["token"]}))
-            self.cli("link", "set", link, "hubspot_portal_id=%s" % tok["portal_id"])
+            self.cli("hubspot", "token", link, "--kind", "private", "--portal",
+                     str(tok["portal_id"]), stdin=tok["token"] + "\n")
             print("connected the demo HubSpot portal %s" % tok["portal_id"])
 
     def bootstrap(self, link):

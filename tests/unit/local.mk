@@ -76,7 +76,8 @@ tests_unit_test_xero_pull_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_pull_LDADD = $(UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test_sync_map
-tests_unit_test_sync_map_SOURCES = tests/unit/test_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c
+tests_unit_test_sync_map_SOURCES = tests/unit/test_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c \
+	src/hubspot/bootstrap_spec.c
 tests_unit_test_sync_map_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_sync_map_LDADD = $(UNIT_LIBS)
 
@@ -91,3 +92,9 @@ tests_unit_test_hubspot_crm_SOURCES = tests/unit/test_hubspot_crm.c $(HUBSPOT_CR
 tests_unit_test_hubspot_crm_CFLAGS = $(UNIT_CCFLAGS) -DHS_EXAMPLES='"$(abs_top_srcdir)/tests/unit/data/hubspot"'
 tests_unit_test_hubspot_crm_LDADD = $(UNIT_LIBS)
 EXTRA_DIST += tests/unit/data/hubspot
+
+UNIT_TESTS += tests/unit/test_hubspot_auth
+tests_unit_test_hubspot_auth_SOURCES = tests/unit/test_hubspot_auth.c src/hubspot/auth_wire.c \
+	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
+tests_unit_test_hubspot_auth_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_hubspot_auth_LDADD = $(UNIT_LIBS)

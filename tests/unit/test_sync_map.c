@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define UNIT_ARENA
+#include "hubspot/bootstrap.h"
 #include "sync/map.h"
 #include "unit.h"
 
@@ -266,6 +267,33 @@ START_TEST(every_shipped_default_compiles)
 }
 END_TEST
 
+/* 1 if the property bootstrap creates (or checks) object.name. */
+static int
+bootstrapped(const char *object, const char *name)
+{
+	int n;
+	const struct hubspot_prop_spec *sp = hubspot_prop_specs(&n);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(sp[i].object, object) == 0 && strcmp(sp[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(every_custom_property_of_the_defaults_is_bootstrapped)
+{
+	for (int o = 0; o < SO__MAX; o++) {
+		int n;
+		const struct sync_default *d = sync_defaults(o, &n);
+		for (int i = 0; i < n; i++)
+			if (strncmp(d[i].target, "xero_", 5) == 0)
+				ck_assert_msg(bootstrapped(sync_object_name(o), d[i].target),
+				              "%s.%s is mapped but not in bootstrap_spec.c",
+				              sync_object_name(o), d[i].target);
+	}
+}
+END_TEST
+
 static const char invoice_json[] =
     "{\"InvoiceID\":\"6B3C1F2A-0000-4000-8000-00000000000A\",\"Type\":\"ACCREC\","
     "\"InvoiceNumber\":\"INV-0001\",\"Reference\":\"PO 7\",\"Status\":\"AUTHORISED\","
@@ -301,7 +329,7 @@ START_TEST(an_invoice_and_its_line_render_through_the_defaults)
 	ck_assert_str_eq(prop(props, "hs_due_date"), "2018-11-03");
 	ck_assert_str_eq(prop(props, "xero_total"), "115.00");
 	ck_assert_str_eq(prop(props, "xero_fully_paid_date"), "");
-	ck_assert_str_eq(prop(props, "xero_link"),
+	ck_assert_str_eq(prop(props, "xero_url"),
 	                 "https://go.xero.com/AccountsReceivable/"
 	                 "View.aspx?InvoiceID=6B3C1F2A-0000-4000-8000-00000000000A");
 	json_object_put(props);
@@ -442,6 +470,8 @@ main(void)
 	unit_add(s, "bad_transforms", bad_transforms_are_refused_with_the_reason,
 	         (int)XH_NELEM(bad_transforms), setup, teardown);
 	unit_add(s, "defaults", every_shipped_default_compiles, 0, setup, teardown);
+	unit_add(s, "bootstrap", every_custom_property_of_the_defaults_is_bootstrapped, 0, setup,
+	         teardown);
 	unit_add(s, "invoice", an_invoice_and_its_line_render_through_the_defaults, 0, setup,
 	         teardown);
 	unit_add(s, "record_errors", a_record_that_does_not_fit_fails_naming_the_property, 0, setup,
