@@ -25,6 +25,7 @@ struct push_run {
 	char after_ts[64];
 	char after_id[40];
 	long long read, written, waiting, excluded, failed;
+	int new_only;           /* companies while invoices are still being pulled: only new ones */
 	const char *first_wait; /* the first waiting record's reason, for the summary */
 };
 
@@ -140,9 +141,12 @@ step(struct push_run *r, const struct sync_maps *maps, int *more)
 
 	snprintf(lim, sizeof(lim), "%d", SYNC_PUSH_BATCH);
 	e = xh_db_execv(r->ctx->db, push_cand_sql(r->o), &res, r->link, r->after_ts, r->after_id,
-	                lim);
-	if (e != XH_OK)
+	                lim, r->new_only ? "true" : "false");
+	if (e != XH_OK) {
+		e = job_error(r->ctx, e, "reading %s candidates: %s", sync_object_name(r->o),
+		              xh_db_error(r->ctx->db));
 		goto out;
+	}
 	n = PQntuples(res);
 	*more = n == SYNC_PUSH_BATCH;
 	for (int i = 0; i < n && e == XH_OK; i++) {
@@ -204,7 +208,10 @@ finish(struct push_run *r)
 	                   job, detail);
 }
 
-/* XH_OK if the link is active; a paused one waits, others end the job. */
+/*
+ * XH_OK if the link is active (and whether companies are pushed new only);
+ * a paused one waits, others end the job.
+ */
 static enum xh_err
 check_link(struct push_run *r)
 {
@@ -215,6 +222,13 @@ check_link(struct push_run *r)
 	if (e != XH_OK)
 		return e;
 	st = PQntuples(res) == 1 ? xh_strdup(r->ctx->arena, PQgetvalue(res, 0, 0)) : NULL;
+	/*
+	 * While invoices, payments or credit notes are still being pulled, a
+	 * company's balances are not final: write the new companies (their
+	 * invoices wait for them) and leave the rest to the push that the end
+	 * of the pass triggers, so a backfill writes each company about once.
+	 */
+	r->new_only = r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	if (st == NULL)
 		return job_error(r->ctx, XH_ERR_PERMANENT, "link %s is gone", r->link);

@@ -9,16 +9,22 @@
 
 #include "sync/push_sql.h"
 
-/* The keyset step and the "not pushed, not failed" filter of every candidate statement. */
+/*
+ * The keyset step and the "not pushed, not failed" filter of every
+ * candidate statement; `also` narrows it further. Every candidate
+ * statement takes $5, "only records never written" (companies use it).
+ */
 #define AFTER " AND (r.updated_at, r.xero_id) > ($2::timestamptz, $3::uuid)"
-#define TODO_OF(obj)                                                                               \
+#define TODO_OF(obj, also)                                                                         \
 	" SELECT c.xero_id, c.d::text, encode(c.h, 'hex'), c.updated_at, c.company_id,"            \
 	" c.company_why, c.person_id, c.person_why, f.hubspot_id"                                  \
 	" FROM (SELECT doc.*, sha256(convert_to(doc.d::text, 'UTF8')) AS h FROM doc) c"            \
 	" LEFT JOIN hubspot_ref f ON f.link_id = $1::bigint AND f.object = '" obj "'"              \
 	" AND f.xero_id = c.xero_id"                                                               \
-	" WHERE f.pushed_hash IS DISTINCT FROM c.h AND f.failed_hash IS DISTINCT FROM c.h"         \
+	" WHERE f.pushed_hash IS DISTINCT FROM c.h AND f.failed_hash IS DISTINCT FROM c.h" also    \
 	" ORDER BY c.updated_at, c.xero_id LIMIT $4::int"
+/* $5 typed but not narrowing: only companies wait for balances. */
+#define ANY_AGE " AND $5::boolean IS NOT NULL"
 #define REF(alias, obj, id)                                                                        \
 	" LEFT JOIN hubspot_ref " alias " ON " alias ".link_id = $1::bigint AND " alias            \
 	".object = '" obj "' AND " alias ".xero_id = " id
@@ -48,7 +54,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  NULL::text AS person_why"
      "  FROM xero_record r LEFT JOIN bal b ON b.cid = r.xero_id LEFT JOIN paid p ON p.cid = r.xero_id"
      "  WHERE r.link_id = $1::bigint AND r.object = 'contact'" AFTER ")"
-     TODO_OF("company"), 4},
+     TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
     /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
     {"sync_push_contact",
      "WITH p AS (SELECT xero_id, updated_at, payload, lower(btrim(payload->>'EmailAddress')) AS email"
@@ -66,7 +72,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  FROM p r LEFT JOIN owner o ON o.email = r.email"
      REF("co", "company", "r.xero_id")
      "  WHERE true" AFTER ")"
-     TODO_OF("contact"), 4},
+     TODO_OF("contact", ANY_AGE), 5},
     /* PS_CAND_INVOICE: with the HubSpot company and contact of its Xero contact */
     {"sync_push_invoice",
      "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
@@ -78,13 +84,13 @@ const struct xh_sql push_sql[PS__MAX] = {
      REF("co", "company", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      REF("pe", "contact", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      "  WHERE r.link_id = $1::bigint AND r.object = 'invoice'" AFTER ")"
-     TODO_OF("invoice"), 4},
+     TODO_OF("invoice", ANY_AGE), 5},
     /* PS_CAND_PRODUCT */
     {"sync_push_product",
      "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload AS d, NULL::text AS company_id,"
      "  NULL::text AS company_why, NULL::text AS person_id, NULL::text AS person_why"
      "  FROM xero_record r WHERE r.link_id = $1::bigint AND r.object = 'item'" AFTER ")"
-     TODO_OF("product"), 4},
+     TODO_OF("product", ANY_AGE), 5},
     /*
      * PS_DECIDED: $4 hash hex, $5 'excluded' or 'failed', $6 the reason, $7 job.
      * An excluded record is marked looked at (pushed_hash); a failed one is
@@ -114,8 +120,11 @@ const struct xh_sql push_sql[PS__MAX] = {
     {"sync_push_summary",
      "INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
      " VALUES ($1::bigint, $2, 'push', 'ok', $3::bigint, $4::jsonb)", 4},
-    /* PS_LINK */
-    {"sync_push_link", "SELECT status FROM link WHERE id = $1::bigint", 1},
+    /* PS_LINK: the link's status, and whether a pull pass of what balances come from is open */
+    {"sync_push_link",
+     "SELECT l.status, EXISTS (SELECT 1 FROM sync_cursor c WHERE c.link_id = l.id AND c.pass_open"
+     "  AND c.object IN ('invoice', 'payment', 'credit_note'))"
+     " FROM link l WHERE l.id = $1::bigint", 1},
     /*
      * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed
      * record). One record is pushed again whatever it was; failed ones

@@ -265,7 +265,8 @@ store_tx(struct xh_db *db, void *arg)
 	r->page_new = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	r->page_changed = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
-	if (r->page_new + r->page_changed > 0 &&
+	/* A pass's end triggers too: pushes that waited for it (balances) go on. */
+	if ((r->page_new + r->page_changed > 0 || !r->next.open) &&
 	    sync_trigger(db, a, r->ctx->job->link_id, r->o->name) != XH_OK)
 		return XH_ERR_DB;
 	p[0] = r->link, p[1] = r->o->name, p[2] = ll(a, r->cur.page), p[3] = ll(a, r->cur.since_ms);
