@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sync/map_store.h"
+#include "sync/push.h"
 #include "xero/pull.h"
 
 enum map_sql {
@@ -117,7 +118,19 @@ lock_link(struct xh_db *db, const char *id, struct change_tx *t)
 	return e;
 }
 
-/* Marks the object's records for re-push and audits the change. */
+/* Enqueues the push that rewrites what the change marked (line items go with invoices). */
+static enum xh_err
+repush_now(struct xh_db *db, const struct sync_mapping_change *c)
+{
+	struct xh_arena *a = xh_arena_new();
+	enum xh_err e =
+	    sync_push_enqueue(db, a, c->link, c->object == SO_LINE_ITEM ? SO_INVOICE : c->object);
+
+	xh_arena_free(a);
+	return e;
+}
+
+/* Marks the object's records for re-push, audits the change, and enqueues the push. */
 static enum xh_err
 repush_and_audit(struct xh_db *db, const char *id, struct change_tx *t)
 {
@@ -141,6 +154,8 @@ repush_and_audit(struct xh_db *db, const char *id, struct change_tx *t)
 	json_object_object_add(d, "repush", json_object_new_int64(t->repush));
 	e = xh_db_execv(db, &map_sql[MQ_AUDIT], NULL, id, obj, t->action,
 	                c->actor ? c->actor : "system", json_object_to_json_string(d));
+	if (e == XH_OK && t->repush > 0)
+		e = repush_now(db, c);
 out:
 	PQclear(res);
 	json_object_put(d);

@@ -7,7 +7,8 @@
  * Saving or resetting a mapping marks the object's records for re-push
  * (hubspot_ref.pushed_hash = NULL, in the same transaction), so the next
  * push rewrites them with the new mapping; changing a line-item mapping
- * marks their invoices, which carry the lines. Each change is audited
+ * marks their invoices, which carry the lines; the push is enqueued with
+ * the change. Each change is audited
  * (action mapping.set, mapping.unset, mapping.reset) with the actor.
  */
 #ifndef XH_SYNC_MAP_STORE_H

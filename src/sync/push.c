@@ -26,6 +26,7 @@ struct push_run {
 	char after_id[40];
 	long long read, written, waiting, excluded, failed;
 	int new_only;           /* companies while invoices are still being pulled: only new ones */
+	json_object *inputs;    /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
 	const char *first_wait; /* the first waiting record's reason, for the summary */
 };
 
@@ -98,6 +99,25 @@ take(struct push_run *r, const struct sync_maps *maps, struct sync_cand *c, json
 	}
 }
 
+/* Counts a written batch: the inputs HubSpot refused are failed, the rest written. */
+static enum xh_err
+count_refused(struct push_run *r, json_object *inputs)
+{
+	PGresult *res = NULL;
+	long long n = (long long)json_object_array_length(inputs), bad;
+	enum xh_err e =
+	    xh_db_execv(r->ctx->db, &push_sql[PS_REFUSED], &res, r->link, sync_object_name(r->o),
+	                json_object_to_json_string_ext(inputs, JSON_C_TO_STRING_PLAIN));
+
+	if (e != XH_OK)
+		return job_error(r->ctx, e, "counting refusals: %s", xh_db_error(r->ctx->db));
+	bad = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	r->failed += bad;
+	r->written += n - bad;
+	return XH_OK;
+}
+
 /*
  * The write of one batch of inputs: the hubspot.write handler run inline
  * on this job's context with these args, so the push keeps its order and
@@ -121,7 +141,7 @@ write_batch(struct push_run *r, json_object *inputs)
 	r->ctx->snooze_ms = ictx.snooze_ms;
 	memcpy(r->ctx->msg, ictx.msg, sizeof(r->ctx->msg));
 	if (e == XH_OK)
-		r->written += (long long)json_object_array_length(inputs);
+		e = count_refused(r, inputs);
 	json_object_put(args);
 	return e;
 }
@@ -130,11 +150,40 @@ write_batch(struct push_run *r, json_object *inputs)
  * One step: up to SYNC_PUSH_BATCH candidates after the cursor, decided and
  * written. *more is 0 when the mirror had no more.
  */
+/*
+ * Writes the first SYNC_PUSH_BATCH decided inputs once there are that
+ * many, or, with all set, whatever is left; records waiting for a parent
+ * do not make a call smaller than it could be.
+ */
+static enum xh_err
+flush(struct push_run *r, int all)
+{
+	size_t n = json_object_array_length(r->inputs), take;
+	json_object *batch, *rest;
+	enum xh_err e = XH_OK;
+
+	while (e == XH_OK && (n >= SYNC_PUSH_BATCH || (all && n > 0))) {
+		take = n < SYNC_PUSH_BATCH ? n : SYNC_PUSH_BATCH;
+		batch = json_object_new_array();
+		rest = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(
+			    i < take ? batch : rest,
+			    json_object_get(json_object_array_get_idx(r->inputs, i)));
+		json_object_put(r->inputs);
+		r->inputs = rest;
+		e = write_batch(r, batch);
+		json_object_put(batch);
+		n -= take;
+	}
+	return e;
+}
+
 static enum xh_err
 step(struct push_run *r, const struct sync_maps *maps, int *more)
 {
 	PGresult *res = NULL;
-	json_object *inputs = json_object_new_array();
+	json_object *inputs = r->inputs;
 	char lim[8];
 	enum xh_err e;
 	int n;
@@ -160,11 +209,10 @@ step(struct push_run *r, const struct sync_maps *maps, int *more)
 		snprintf(r->after_ts, sizeof(r->after_ts), "%s", PQgetvalue(res, n - 1, 3));
 		snprintf(r->after_id, sizeof(r->after_id), "%s", PQgetvalue(res, n - 1, 0));
 	}
-	if (e == XH_OK && json_object_array_length(inputs) > 0)
-		e = write_batch(r, inputs);
+	if (e == XH_OK)
+		e = flush(r, !*more);
 out:
 	PQclear(res);
-	json_object_put(inputs);
 	return e;
 }
 
@@ -295,6 +343,7 @@ sync_push(struct job_ctx *ctx)
 	if ((e = check_link(&r)) != XH_OK || (e = check_bootstrap(&r)) != XH_OK ||
 	    (e = load_maps(&r, &maps)) != XH_OK)
 		return e;
+	r.inputs = json_object_new_array();
 	while (more && e == XH_OK) {
 		if (job_should_yield(ctx, PUSH_YIELD_MS)) {
 			ctx->snooze_ms = 100;
@@ -308,5 +357,6 @@ sync_push(struct job_ctx *ctx)
 		if (e == XH_OK)
 			e = f;
 	}
+	json_object_put(r.inputs);
 	return e;
 }

@@ -33,26 +33,28 @@
 
 /* clang-format off */
 const struct xh_sql push_sql[PS__MAX] = {
-    /* PS_CAND_COMPANY: a contact with its balances, summed in base currency over its invoices */
+    /*
+     * PS_CAND_COMPANY: a contact with its balances, summed in base currency
+     * over its invoices (one index lookup per contact, so a step reads only
+     * the contacts it looks at).
+     */
     {"sync_push_company",
-     "WITH inv AS (SELECT xh_uuid_or_null(payload->'Contact'->>'ContactID') AS cid, payload"
-     "  FROM xero_record WHERE link_id = $1::bigint AND object = 'invoice'),"
-     " paid AS (SELECT inv.cid, max(xh_xero_date(p->>'Date')) AS last_paid FROM inv,"
-     "  jsonb_array_elements(CASE WHEN jsonb_typeof(inv.payload->'Payments') = 'array'"
-     "  THEN inv.payload->'Payments' ELSE '[]'::jsonb END) p GROUP BY inv.cid),"
-     " bal AS (SELECT cid,"
-     "  sum(xh_base_amount(payload, 'AmountDue')) FILTER (WHERE " OPEN_INV ") AS outstanding,"
-     "  sum(xh_base_amount(payload, 'AmountDue')) FILTER (WHERE " OPEN_INV
-     "   AND xh_xero_date(payload->>'DueDate') < current_date) AS overdue,"
-     "  count(*) FILTER (WHERE " OPEN_INV " AND xh_base_amount(payload, 'AmountDue') > 0) AS unpaid"
-     "  FROM inv GROUP BY cid),"
-     " doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
-     "  jsonb_build_object('outstanding', round(coalesce(b.outstanding, 0), 2),"
-     "  'overdue', round(coalesce(b.overdue, 0), 2), 'unpaid_invoices', coalesce(b.unpaid, 0),"
-     "  'last_payment_date', p.last_paid::text)) AS d,"
-     "  NULL::text AS company_id, NULL::text AS company_why, NULL::text AS person_id,"
-     "  NULL::text AS person_why"
-     "  FROM xero_record r LEFT JOIN bal b ON b.cid = r.xero_id LEFT JOIN paid p ON p.cid = r.xero_id"
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  b.bal) AS d, NULL::text AS company_id, NULL::text AS company_why,"
+     "  NULL::text AS person_id, NULL::text AS person_why"
+     "  FROM xero_record r CROSS JOIN LATERAL (SELECT jsonb_build_object("
+     "   'outstanding', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
+     "    FILTER (WHERE i." OPEN_INV "), 0), 2),"
+     "   'overdue', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
+     "    FILTER (WHERE i." OPEN_INV " AND xh_xero_date(i.payload->>'DueDate') < current_date),"
+     "    0), 2),"
+     "   'unpaid_invoices', count(*) FILTER (WHERE i." OPEN_INV
+     "    AND xh_base_amount(i.payload, 'AmountDue') > 0),"
+     "   'last_payment_date', max((SELECT max(xh_xero_date(p->>'Date')) FROM"
+     "    jsonb_array_elements(CASE WHEN jsonb_typeof(i.payload->'Payments') = 'array'"
+     "    THEN i.payload->'Payments' ELSE '[]'::jsonb END) p))::text) AS bal"
+     "   FROM xero_record i WHERE i.link_id = r.link_id AND i.object = 'invoice'"
+     "   AND xh_uuid_or_null(i.payload->'Contact'->>'ContactID') = r.xero_id) b"
      "  WHERE r.link_id = $1::bigint AND r.object = 'contact'" AFTER ")"
      TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
     /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
@@ -138,6 +140,11 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  AND ($3::uuid IS NULL OR xero_id = $3::uuid)"
      "  AND ($3::uuid IS NOT NULL OR failed_hash IS NOT NULL OR last_error IS NOT NULL)"
      " RETURNING object", 3},
+    /* PS_REFUSED: $3 the batch's inputs [{xero_id, hash}, ...] */
+    {"sync_push_refused",
+     "SELECT count(*) FROM jsonb_array_elements($3::jsonb) e JOIN hubspot_ref h"
+     " ON h.link_id = $1::bigint AND h.object = $2 AND h.xero_id = (e->>'xero_id')::uuid"
+     " AND h.failed_hash = decode(e->>'hash', 'hex')", 3},
 };
 /* clang-format on */
 
