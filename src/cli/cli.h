@@ -64,6 +64,10 @@ int cmd_jobs(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_credential(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_sync(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_webhook(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_mapping(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_link(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_hubspot(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Subcommand tables of the groups, for dispatch and help. */
@@ -72,6 +76,8 @@ extern const struct cli_cmd cli_config_cmds[];
 extern const struct cli_cmd cli_jobs_cmds[];
 extern const struct cli_cmd cli_credential_cmds[];
 extern const struct cli_cmd cli_webhook_cmds[];
+extern const struct cli_cmd cli_mapping_cmds[];
+extern const struct cli_cmd cli_link_cmds[];
 extern const struct cli_cmd cli_hubspot_cmds[];
 
 /*

@@ -35,6 +35,14 @@ static const struct cli_cmd cli_commands[] = {
      "pull a link from Xero now: its enabled objects, or the ones named", NULL},
     {"webhook", cmd_webhook, CLI_NEEDS_DB, "COMMAND", "webhook keys and the delivery log",
      cli_webhook_cmds},
+    {"link", cmd_link, CLI_NEEDS_DB, "COMMAND", "add, list, show and change links", cli_link_cmds},
+    {"push", cmd_push, CLI_NEEDS_DB, "LINK [OBJECT ...]",
+     "push what the mirror holds to HubSpot: every object, or company, contact, invoice, product",
+     NULL},
+    {"replay", cmd_replay, CLI_NEEDS_DB, "LINK [--object O] (--xero-id ID | --failed)",
+     "push one record again, or retry every failed record", NULL},
+    {"mapping", cmd_mapping, CLI_NEEDS_DB, "COMMAND",
+     "show, change, reset and preview a link's field mapping", cli_mapping_cmds},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 

@@ -29,24 +29,29 @@ static const struct xh_sql store_sql[HWQ__MAX] = {
      "SELECT xero_id::text, hubspot_id, encode(pushed_hash, 'hex'), parent_xero_id::text"
      " FROM hubspot_ref WHERE link_id = $1::bigint AND object = $2"
      " AND parent_xero_id IN (SELECT jsonb_array_elements_text($3::jsonb)::uuid)", 3},
-    /* HWQ_STORE: rows {x, h, p, par, err, d}; err NULL: written */
+    /*
+     * HWQ_STORE: rows {x, h, p, f, par, err, d}; err NULL: written. A refused
+     * input keeps the hash it was refused for (failed_hash), so the push does
+     * not send it again until the record changes or is replayed.
+     */
     {"hubspot_write_store",
      "WITH v AS (SELECT * FROM jsonb_to_recordset($3::jsonb)"
-     "   AS r(x uuid, h text, p text, par uuid, err text, d jsonb)),"
+     "   AS r(x uuid, h text, p text, f text, par uuid, err text, d jsonb)),"
      " ok AS (INSERT INTO hubspot_ref (link_id, object, xero_id, hubspot_id, pushed_hash,"
      "   pushed_at, parent_xero_id)"
      "   SELECT $1::bigint, $2, x, h, decode(p, 'hex'), now(), par FROM v WHERE err IS NULL"
      "   ON CONFLICT (link_id, object, xero_id) DO UPDATE SET hubspot_id = EXCLUDED.hubspot_id,"
      "   pushed_hash = EXCLUDED.pushed_hash, pushed_at = now(),"
      "   parent_xero_id = EXCLUDED.parent_xero_id, attempts = 0, last_error = NULL,"
-     "   last_error_at = NULL RETURNING 1),"
+     "   last_error_at = NULL, failed_hash = NULL, excluded = NULL RETURNING 1),"
      " bad AS (INSERT INTO hubspot_ref (link_id, object, xero_id, hubspot_id, parent_xero_id,"
-     "   attempts, last_error, last_error_at)"
-     "   SELECT $1::bigint, $2, x, h, par, 1, err, now() FROM v WHERE err IS NOT NULL"
+     "   attempts, last_error, last_error_at, failed_hash)"
+     "   SELECT $1::bigint, $2, x, h, par, 1, err, now(), decode(f, 'hex') FROM v"
+     "   WHERE err IS NOT NULL"
      "   ON CONFLICT (link_id, object, xero_id) DO UPDATE SET"
      "   hubspot_id = coalesce(EXCLUDED.hubspot_id, hubspot_ref.hubspot_id),"
      "   attempts = hubspot_ref.attempts + 1, last_error = EXCLUDED.last_error,"
-     "   last_error_at = now() RETURNING 1)"
+     "   last_error_at = now(), failed_hash = EXCLUDED.failed_hash RETURNING 1)"
      " INSERT INTO audit_event (link_id, object, xero_id, hubspot_id, action, outcome, job_id,"
      "   detail)"
      " SELECT $1::bigint, $2, x, h, 'hubspot.write',"
@@ -162,6 +167,7 @@ add_row(json_object *rows, const char *xero_id, const struct hs_outcome *out, co
 	add_str(r, "x", xero_id);
 	add_str(r, "h", out->r == HS_R_OK ? out->hubspot_id : NULL);
 	add_str(r, "p", ok ? hash : NULL);
+	add_str(r, "f", ok ? NULL : hash);
 	add_str(r, "par", parent);
 	add_str(r, "err", ok ? NULL : err);
 	json_object_object_add(r, "d", detail(out, refused));

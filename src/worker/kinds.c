@@ -10,6 +10,7 @@
 #include "hubspot/bootstrap.h"
 #include "hubspot/ping.h"
 #include "hubspot/write.h"
+#include "sync/push.h"
 #include "worker.h"
 #include "xero/ping.h"
 #include "xero/pull.h"
@@ -28,6 +29,7 @@ enum worker_kind {
 	WK_HUBSPOT_WRITE,     /* WK_HUBSPOT_WRITE */
 	WK_HUBSPOT_ADOPT,     /* WK_HUBSPOT_ADOPT */
 	WK_HUBSPOT_PROPS,     /* WK_HUBSPOT_PROPS */
+	WK_SYNC_PUSH,         /* WK_SYNC_PUSH */
 	WK_HUBSPOT_BOOTSTRAP, /* WK_HUBSPOT_BOOTSTRAP */
 	WK__MAX
 };
@@ -45,6 +47,7 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"hubspot.write", hubspot_write, 600, 20, RETRY_FAST},                 /* WK_HUBSPOT_WRITE */
     {"hubspot.adopt", hubspot_adopt, 600, 10, RETRY_FAST},                 /* WK_HUBSPOT_ADOPT */
     {"hubspot.properties", hubspot_properties, 60, 5, RETRY_FAST},         /* WK_HUBSPOT_PROPS */
+    {"sync.push", sync_push, 1800, 20, RETRY_FAST},                        /* WK_SYNC_PUSH */
     {"hubspot.bootstrap", hubspot_bootstrap_job, 300, 5, RETRY_DEFAULT}, /* WK_HUBSPOT_BOOTSTRAP */
 };
 

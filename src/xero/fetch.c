@@ -7,13 +7,16 @@
  * stores what came back through the pull's own mirror upsert
  * (xero_mirror_store: same hash and skip rules), removes the ids it got
  * and marks the ones Xero did not return, so they are not asked for again
- * until a new webhook names them. An id stamped again by a webhook while
+ * until a new webhook names them. Records that changed trigger their
+ * pushes (sync_trigger) in the same transaction, so an edit reaches
+ * HubSpot without waiting for a poll. An id stamped again by a webhook while
  * its call was in flight stays pending for the next round.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "sync/push.h"
 #include "xero/api.h"
 #include "xero/pull.h"
 #include "xero/webhook.h"
@@ -164,6 +167,9 @@ done_tx(struct xh_db *db, void *arg)
 	PQclear(res);
 	r->fresh += nnew;
 	r->changed += nchanged;
+	/* What changed goes on to HubSpot: the pushes, in this transaction. */
+	if (nnew + nchanged > 0 && sync_trigger(db, a, r->ctx->job->link_id, r->o->name) != XH_OK)
+		return XH_ERR_DB;
 	return XH_OK;
 }
 

@@ -9,6 +9,7 @@
 
 #include "lib/config.h"
 #include "log.h"
+#include "sync/push.h"
 #include "xero/api.h"
 #include "xero/pull.h"
 
@@ -339,6 +340,10 @@ store_tx(struct xh_db *db, void *arg)
 
 	if (xero_mirror_store(db, r->link, r->o->name, r->page.batch, &r->page_new,
 	                      &r->page_changed))
+		return XH_ERR_DB;
+	/* A pass's end triggers too: pushes that waited for it (balances) go on. */
+	if ((r->page_new + r->page_changed > 0 || !r->next.open) &&
+	    sync_trigger(db, a, r->ctx->job->link_id, r->o->name) != XH_OK)
 		return XH_ERR_DB;
 	p[0] = r->link, p[1] = r->o->name, p[2] = ll(a, r->cur.page), p[3] = ll(a, r->cur.since_ms);
 	p[4] = ll(a, r->next.watermark_ms), p[5] = ll(a, r->next.since_ms);

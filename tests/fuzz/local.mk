@@ -57,6 +57,11 @@ FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_webhook
 tests_fuzz_fuzz_hubspot_webhook_SOURCES = tests/fuzz/fuzz_hubspot_webhook.c src/hubspot/webhook.c
 tests_fuzz_fuzz_hubspot_webhook_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_hubspot_webhook_LDFLAGS = $(FUZZ_LINKFLAGS)
+FUZZ_TARGETS += tests/fuzz/fuzz_sync_map
+tests_fuzz_fuzz_sync_map_SOURCES = tests/fuzz/fuzz_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c
+tests_fuzz_fuzz_sync_map_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_sync_map_LDFLAGS = $(FUZZ_LINKFLAGS)
+
 FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_batch
 tests_fuzz_fuzz_hubspot_batch_SOURCES = tests/fuzz/fuzz_hubspot_batch.c $(HUBSPOT_WIRE_SOURCES)
 tests_fuzz_fuzz_hubspot_batch_LDADD = $(FUZZ_LIBS)
@@ -65,6 +70,7 @@ FUZZ_TARGETS += tests/fuzz/fuzz_template
 tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c
 tests_fuzz_fuzz_template_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
 tests_fuzz_fuzz_template_LDFLAGS = $(FUZZ_LINKFLAGS)
+
 FUZZ_TARGETS += tests/fuzz/fuzz_hubspot_auth
 tests_fuzz_fuzz_hubspot_auth_SOURCES = tests/fuzz/fuzz_hubspot_auth.c src/hubspot/auth_wire.c \
 	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c

@@ -84,6 +84,18 @@ UNIT_TESTS += tests/unit/test_hubspot_webhook
 tests_unit_test_hubspot_webhook_SOURCES = tests/unit/test_hubspot_webhook.c src/hubspot/webhook.c
 tests_unit_test_hubspot_webhook_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_hubspot_webhook_LDADD = $(UNIT_LIBS)
+UNIT_TESTS += tests/unit/test_sync_map
+tests_unit_test_sync_map_SOURCES = tests/unit/test_sync_map.c $(SYNC_MAP_SOURCES) src/xero/pull_wire.c \
+	src/hubspot/bootstrap_spec.c
+tests_unit_test_sync_map_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_sync_map_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_sync_push
+tests_unit_test_sync_push_SOURCES = tests/unit/test_sync_push.c $(SYNC_MAP_SOURCES) \
+	src/sync/push.h src/sync/push_rules.c src/xero/pull_wire.c
+tests_unit_test_sync_push_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_sync_push_LDADD = $(UNIT_LIBS)
+
 UNIT_TESTS += tests/unit/test_hubspot_crm
 tests_unit_test_hubspot_crm_SOURCES = tests/unit/test_hubspot_crm.c $(HUBSPOT_CRM_SOURCES)
 tests_unit_test_hubspot_crm_CFLAGS = $(UNIT_CCFLAGS) -DHS_EXAMPLES='"$(abs_top_srcdir)/tests/unit/data/hubspot"'
@@ -98,6 +110,7 @@ UNIT_TESTS += tests/unit/test_routes
 tests_unit_test_routes_SOURCES = tests/unit/test_routes.c
 tests_unit_test_routes_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_routes_LDADD = $(WEB_UNIT_LIBS)
+
 UNIT_TESTS += tests/unit/test_hubspot_auth
 tests_unit_test_hubspot_auth_SOURCES = tests/unit/test_hubspot_auth.c src/hubspot/auth_wire.c \
 	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c

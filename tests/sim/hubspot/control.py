@@ -145,7 +145,8 @@ def _seed_objects(app, ctx, otype, items):
 
 
 def seed(app, req):
-    """POST /_sim/seed {portal_id?, groups, properties, objects}: immediately searchable, no webhooks."""
+    """POST /_sim/seed {portal_id?, groups, properties, objects}: immediately searchable, no webhooks.
+    A property seeded under the name of an archived one replaces it (an admin restoring it)."""
     body = _json(req)
     portal = _portal(app, body, req)
     ctx = Ctx(portal, app.clock.now(), "SEED")
@@ -158,8 +159,12 @@ def seed(app, req):
                                (properties.add_property, "properties", portal.properties)):
             for otype, defs in (body.get(key) or {}).items():
                 t = objects.object_type(otype)
-                for d in defs:
-                    if not (isinstance(d, dict) and d.get("name") in have[t.name]):
+                for d in defs:  # an archived property of that name is restored
+                    old = have[t.name].get(d.get("name")) if isinstance(d, dict) else None
+                    if isinstance(old, dict) and old.get("archived"):
+                        del have[t.name][d["name"]]
+                        old = None
+                    if old is None:
                         add(portal, t, d)
         out = {otype: _seed_objects(app, ctx, otype, items) for otype, items in (body.get("objects") or {}).items()}
     except ApiError as exc:

@@ -1,0 +1,6 @@
+# The sync engine (src/sync): the field mapping, linked into the programs that use it.
+SYNC_MAP_SOURCES = src/sync/map.h src/sync/map.c src/sync/map_path.c src/sync/map_transform.c \
+	src/sync/map_defaults.c
+# The push (sync.push) and what it needs of the HubSpot client, for the worker.
+SYNC_PUSH_SOURCES = $(SYNC_MAP_SOURCES) src/sync/map_store.h src/sync/map_store.c \
+	src/sync/push.h src/sync/push.c src/sync/push_jobs.c src/sync/push_rules.c src/sync/push_sql.h src/sync/push_sql.c

@@ -1,0 +1,362 @@
+/*
+ * push.c: the sync.push job (push.h): candidates from the mirror, a
+ * decision each (push_rules.c), the writes through hubspot.write's code
+ * (src/hubspot/write.h), the records not written kept with their reason,
+ * and the pushes this one makes due.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hubspot/bootstrap.h"
+#include "hubspot/write.h"
+#include "log.h"
+#include "sync/map_store.h"
+#include "sync/push.h"
+#include "sync/push_sql.h"
+
+#define PUSH_YIELD_MS 30000 /* stop this long before the deadline; the job goes on later */
+
+/* What one run did. */
+struct push_run {
+	struct job_ctx *ctx;
+	enum sync_object o;
+	char link[24];
+	char after_ts[64];
+	char after_id[40];
+	long long read, written, waiting, excluded, failed;
+	int new_only;           /* companies while invoices are still being pulled: only new ones */
+	json_object *inputs;    /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
+	const char *first_wait; /* the first waiting record's reason, for the summary */
+};
+
+/* The HubSpot objects whose records depend on o's, pushed after o wrote. */
+static const enum sync_object dependents[SO__MAX][2] = {
+    {SO_CONTACT, SO_INVOICE}, /* SO_COMPANY */
+    {SO_INVOICE, SO__MAX},    /* SO_CONTACT */
+    {SO__MAX, SO__MAX},       /* SO_INVOICE */
+    {SO__MAX, SO__MAX},       /* SO_LINE_ITEM */
+    {SO__MAX, SO__MAX},       /* SO_PRODUCT */
+};
+
+/* Reads one candidate row into c; the doc is parsed (NULL if it does not parse). */
+static void
+read_cand(PGresult *res, int i, struct sync_cand *c)
+{
+	const char *v[9];
+
+	for (int k = 0; k < 9; k++)
+		v[k] = PQgetisnull(res, i, k) ? NULL : PQgetvalue(res, i, k);
+	c->xero_id = v[0];
+	c->doc = json_tokener_parse(v[1]);
+	c->hash = v[2];
+	c->company_id = v[4];
+	c->company_why = v[5];
+	c->person_id = v[6];
+	c->person_why = v[7];
+	c->own_id = v[8];
+}
+
+/* Keeps a record that is not written, with its reason and an audit row. */
+static enum xh_err
+keep_decision(struct push_run *r, const struct sync_cand *c, const struct sync_decision *d)
+{
+	char job[24];
+
+	snprintf(job, sizeof(job), "%lld", r->ctx->job->id);
+	if (d->v == SV_EXCLUDE)
+		r->excluded++;
+	else
+		r->failed++;
+	return xh_db_execv(r->ctx->db, &push_sql[PS_DECIDED], NULL, r->link, sync_object_name(r->o),
+	                   c->xero_id, c->hash, d->v == SV_EXCLUDE ? "excluded" : "failed", d->why,
+	                   job);
+}
+
+/* Decides one candidate: adds its input to inputs, or keeps why not. */
+static enum xh_err
+take(struct push_run *r, const struct sync_maps *maps, struct sync_cand *c, json_object *inputs)
+{
+	struct sync_decision d;
+
+	if (c->doc == NULL) {
+		d = (struct sync_decision){SV_FAIL, NULL, "the mirrored record is not JSON"};
+		return keep_decision(r, c, &d);
+	}
+	sync_decide(r->ctx->arena, r->o, maps, c, &d);
+	switch (d.v) {
+	case SV_WRITE:
+		if (d.why != NULL)
+			json_object_object_add(d.input, "note", json_object_new_string(d.why));
+		json_object_array_add(inputs, d.input);
+		return XH_OK;
+	case SV_WAIT:
+		if (r->waiting++ == 0)
+			r->first_wait = xh_printf(r->ctx->arena, "%s: %s", c->xero_id, d.why);
+		return XH_OK;
+	default:
+		return keep_decision(r, c, &d);
+	}
+}
+
+/* Counts a written batch: the inputs HubSpot refused are failed, the rest written. */
+static enum xh_err
+count_refused(struct push_run *r, json_object *inputs)
+{
+	PGresult *res = NULL;
+	long long n = (long long)json_object_array_length(inputs), bad;
+	enum xh_err e =
+	    xh_db_execv(r->ctx->db, &push_sql[PS_REFUSED], &res, r->link, sync_object_name(r->o),
+	                json_object_to_json_string_ext(inputs, JSON_C_TO_STRING_PLAIN));
+
+	if (e != XH_OK)
+		return job_error(r->ctx, e, "counting refusals: %s", xh_db_error(r->ctx->db));
+	bad = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	r->failed += bad;
+	r->written += n - bad;
+	return XH_OK;
+}
+
+/*
+ * The write of one batch of inputs: the hubspot.write handler run inline
+ * on this job's context with these args, so the push keeps its order and
+ * the limiter shares the portal's budget with every other writer.
+ */
+static enum xh_err
+write_batch(struct push_run *r, json_object *inputs)
+{
+	json_object *args = json_object_new_object();
+	struct job inner = *r->ctx->job;
+	struct job_ctx ictx = *r->ctx;
+	enum xh_err e;
+
+	json_object_object_add(args, "object", json_object_new_string(sync_object_name(r->o)));
+	json_object_object_add(args, "op", json_object_new_string("upsert"));
+	json_object_object_add(args, "inputs", json_object_get(inputs));
+	inner.args = (char *)json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN);
+	ictx.job = &inner;
+	ictx.msg[0] = '\0';
+	e = hubspot_write(&ictx);
+	r->ctx->snooze_ms = ictx.snooze_ms;
+	memcpy(r->ctx->msg, ictx.msg, sizeof(r->ctx->msg));
+	if (e == XH_OK)
+		e = count_refused(r, inputs);
+	json_object_put(args);
+	return e;
+}
+
+/*
+ * One step: up to SYNC_PUSH_BATCH candidates after the cursor, decided and
+ * written. *more is 0 when the mirror had no more.
+ */
+/*
+ * Writes the first SYNC_PUSH_BATCH decided inputs once there are that
+ * many, or, with all set, whatever is left; records waiting for a parent
+ * do not make a call smaller than it could be.
+ */
+static enum xh_err
+flush(struct push_run *r, int all)
+{
+	size_t n = json_object_array_length(r->inputs), take;
+	json_object *batch, *rest;
+	enum xh_err e = XH_OK;
+
+	while (e == XH_OK && (n >= SYNC_PUSH_BATCH || (all && n > 0))) {
+		take = n < SYNC_PUSH_BATCH ? n : SYNC_PUSH_BATCH;
+		batch = json_object_new_array();
+		rest = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(
+			    i < take ? batch : rest,
+			    json_object_get(json_object_array_get_idx(r->inputs, i)));
+		json_object_put(r->inputs);
+		r->inputs = rest;
+		e = write_batch(r, batch);
+		json_object_put(batch);
+		n -= take;
+	}
+	return e;
+}
+
+static enum xh_err
+step(struct push_run *r, const struct sync_maps *maps, int *more)
+{
+	PGresult *res = NULL;
+	json_object *inputs = r->inputs;
+	char lim[8];
+	enum xh_err e;
+	int n;
+
+	snprintf(lim, sizeof(lim), "%d", SYNC_PUSH_BATCH);
+	e = xh_db_execv(r->ctx->db, push_cand_sql(r->o), &res, r->link, r->after_ts, r->after_id,
+	                lim, r->new_only ? "true" : "false");
+	if (e != XH_OK) {
+		e = job_error(r->ctx, e, "reading %s candidates: %s", sync_object_name(r->o),
+		              xh_db_error(r->ctx->db));
+		goto out;
+	}
+	n = PQntuples(res);
+	*more = n == SYNC_PUSH_BATCH;
+	for (int i = 0; i < n && e == XH_OK; i++) {
+		struct sync_cand c;
+		read_cand(res, i, &c);
+		e = take(r, maps, &c, inputs);
+		json_object_put(c.doc);
+	}
+	r->read += n;
+	if (n > 0) {
+		snprintf(r->after_ts, sizeof(r->after_ts), "%s", PQgetvalue(res, n - 1, 3));
+		snprintf(r->after_id, sizeof(r->after_id), "%s", PQgetvalue(res, n - 1, 0));
+	}
+	if (e == XH_OK)
+		e = flush(r, !*more);
+out:
+	PQclear(res);
+	return e;
+}
+
+/* The mappings of the run's object; XH_ERR_PERMANENT when a stored one no longer compiles. */
+static enum xh_err
+load_maps(struct push_run *r, struct sync_maps *maps)
+{
+	char err[300];
+	long long link = r->ctx->job->link_id;
+
+	if (sync_mapping_load(r->ctx->db, r->ctx->arena, link, r->o, &maps->own, err,
+	                      sizeof(err)) != XH_OK ||
+	    (r->o == SO_INVOICE && sync_mapping_load(r->ctx->db, r->ctx->arena, link, SO_LINE_ITEM,
+	                                             &maps->lines, err, sizeof(err)) != XH_OK))
+		return job_error(r->ctx, XH_ERR_PERMANENT, "mapping: %s", err);
+	return XH_OK;
+}
+
+/* The audit row of the run, and the pushes that depend on what it wrote. */
+static enum xh_err
+finish(struct push_run *r)
+{
+	char job[24], *detail;
+	enum xh_err e = XH_OK;
+
+	for (int k = 0; k < 2 && r->written > 0 && e == XH_OK; k++)
+		if (dependents[r->o][k] != SO__MAX)
+			e = sync_push_enqueue(r->ctx->db, r->ctx->arena, r->ctx->job->link_id,
+			                      dependents[r->o][k]);
+	if (e != XH_OK || r->read == 0)
+		return e;
+	snprintf(job, sizeof(job), "%lld", r->ctx->job->id);
+	detail =
+	    xh_printf(r->ctx->arena,
+	              "{\"read\": %lld, \"written\": %lld, \"waiting\": %lld, \"excluded\": %lld,"
+	              " \"failed\": %lld}",
+	              r->read, r->written, r->waiting, r->excluded, r->failed);
+	xh_log(XH_LOG_INFO, "sync.push", "object", sync_object_name(r->o), "detail", detail,
+	       "first_wait", r->first_wait, NULL);
+	return xh_db_execv(r->ctx->db, &push_sql[PS_SUMMARY], NULL, r->link, sync_object_name(r->o),
+	                   job, detail);
+}
+
+/*
+ * XH_OK if the link is active (and whether companies are pushed new only);
+ * a paused one waits, others end the job.
+ */
+static enum xh_err
+check_link(struct push_run *r)
+{
+	PGresult *res = NULL;
+	enum xh_err e = xh_db_execv(r->ctx->db, &push_sql[PS_LINK], &res, r->link);
+	const char *st;
+
+	if (e != XH_OK)
+		return e;
+	st = PQntuples(res) == 1 ? xh_strdup(r->ctx->arena, PQgetvalue(res, 0, 0)) : NULL;
+	/*
+	 * While invoices, payments or credit notes are still being pulled, a
+	 * company's balances are not final: write the new companies (their
+	 * invoices wait for them) and leave the rest to the push that the end
+	 * of the pass triggers, so a backfill writes each company about once.
+	 */
+	r->new_only = r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	if (st == NULL)
+		return job_error(r->ctx, XH_ERR_PERMANENT, "link %s is gone", r->link);
+	if (strcmp(st, "active") == 0)
+		return XH_OK;
+	r->ctx->snooze_ms = 60000;
+	return job_error(r->ctx, XH_ERR_BUSY, "link %s is %s; the push waits", r->link, st);
+}
+
+/*
+ * XH_OK if the portal was bootstrapped for the object (and line items, for
+ * invoices); otherwise the job waits an hour instead of writing properties
+ * HubSpot would refuse, and the link says why.
+ */
+static enum xh_err
+check_bootstrap(struct push_run *r)
+{
+	int ok = 0, lines = 1;
+	long long link = r->ctx->job->link_id;
+
+	if (hubspot_bootstrap_ok(r->ctx->db, link, sync_object_name(r->o), &ok) != XH_OK ||
+	    (r->o == SO_INVOICE &&
+	     hubspot_bootstrap_ok(r->ctx->db, link, "line_item", &lines) != XH_OK))
+		return job_error(r->ctx, XH_ERR_DB, "bootstrap state: %s", xh_db_error(r->ctx->db));
+	if (ok && lines)
+		return XH_OK;
+	r->ctx->snooze_ms = 3600 * 1000LL;
+	return job_error(r->ctx, XH_ERR_BUSY,
+	                 "the HubSpot portal of link %s is not bootstrapped for %ss: run `xhsync "
+	                 "hubspot bootstrap %s`",
+	                 r->link, sync_object_name(r->o), r->link);
+}
+
+/* The run's object from the job's args. */
+static enum xh_err
+parse_object(struct job_ctx *ctx, enum sync_object *o)
+{
+	char *name = NULL;
+	int k;
+
+	if (ctx->job->link_id == 0 || job_arg_str(ctx->job, ctx->arena, "object", &name) != XH_OK ||
+	    (k = sync_object_find(name)) < 0 || push_cand_sql((enum sync_object)k) == NULL)
+		return job_error(ctx, XH_ERR_INVAL,
+		                 "sync.push needs a link and an object (company, contact, invoice, "
+		                 "product)");
+	*o = (enum sync_object)k;
+	return XH_OK;
+}
+
+enum xh_err
+sync_push(struct job_ctx *ctx)
+{
+	struct push_run r = {.ctx = ctx,
+	                     .after_ts = "-infinity",
+	                     .after_id = "00000000-0000-0000-0000-000000000000"};
+	struct sync_maps maps;
+	enum xh_err e;
+	int more = 1;
+
+	memset(&maps, 0, sizeof(maps));
+	if ((e = parse_object(ctx, &r.o)) != XH_OK)
+		return e;
+	snprintf(r.link, sizeof(r.link), "%lld", ctx->job->link_id);
+	if ((e = check_link(&r)) != XH_OK || (e = check_bootstrap(&r)) != XH_OK ||
+	    (e = load_maps(&r, &maps)) != XH_OK)
+		return e;
+	r.inputs = json_object_new_array();
+	while (more && e == XH_OK) {
+		if (job_should_yield(ctx, PUSH_YIELD_MS)) {
+			ctx->snooze_ms = 100;
+			e = job_error(ctx, XH_ERR_BUSY, "push yields; it goes on from the mirror");
+			break;
+		}
+		e = step(&r, &maps, &more);
+	}
+	if (e == XH_OK || r.written > 0) {
+		enum xh_err f = finish(&r);
+		if (e == XH_OK)
+			e = f;
+	}
+	json_object_put(r.inputs);
+	return e;
+}

@@ -1,0 +1,163 @@
+/*
+ * push_sql.c: the push's statements (push_sql.h). The effective content
+ * of a record is its mirrored payload with a "_xhsync" member of what
+ * else decides its HubSpot form; its hash is SHA-256 of the jsonb text
+ * (jsonb prints one canonical form), computed here so an unchanged record
+ * is skipped before it leaves PostgreSQL.
+ */
+#include <stddef.h>
+
+#include "sync/push_sql.h"
+
+/*
+ * The keyset step and the "not pushed, not failed" filter of every
+ * candidate statement; `also` narrows it further. Every candidate
+ * statement takes $5, "only records never written" (companies use it).
+ */
+#define AFTER " AND (r.updated_at, r.xero_id) > ($2::timestamptz, $3::uuid)"
+#define TODO_OF(obj, also)                                                                         \
+	" SELECT c.xero_id, c.d::text, encode(c.h, 'hex'), c.updated_at, c.company_id,"            \
+	" c.company_why, c.person_id, c.person_why, f.hubspot_id"                                  \
+	" FROM (SELECT doc.*, sha256(convert_to(doc.d::text, 'UTF8')) AS h FROM doc) c"            \
+	" LEFT JOIN hubspot_ref f ON f.link_id = $1::bigint AND f.object = '" obj "'"              \
+	" AND f.xero_id = c.xero_id"                                                               \
+	" WHERE f.pushed_hash IS DISTINCT FROM c.h AND f.failed_hash IS DISTINCT FROM c.h" also    \
+	" ORDER BY c.updated_at, c.xero_id LIMIT $4::int"
+/* $5 typed but not narrowing: only companies wait for balances. */
+#define ANY_AGE " AND $5::boolean IS NOT NULL"
+#define REF(alias, obj, id)                                                                        \
+	" LEFT JOIN hubspot_ref " alias " ON " alias ".link_id = $1::bigint AND " alias            \
+	".object = '" obj "' AND " alias ".xero_id = " id
+#define EMAIL_OK "'^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'"
+#define OPEN_INV "payload->>'Status' = 'AUTHORISED'"
+
+/* clang-format off */
+const struct xh_sql push_sql[PS__MAX] = {
+    /*
+     * PS_CAND_COMPANY: a contact with its balances, summed in base currency
+     * over its invoices (one index lookup per contact, so a step reads only
+     * the contacts it looks at).
+     */
+    {"sync_push_company",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  b.bal) AS d, NULL::text AS company_id, NULL::text AS company_why,"
+     "  NULL::text AS person_id, NULL::text AS person_why"
+     "  FROM xero_record r CROSS JOIN LATERAL (SELECT jsonb_build_object("
+     "   'outstanding', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
+     "    FILTER (WHERE i." OPEN_INV "), 0), 2),"
+     "   'overdue', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
+     "    FILTER (WHERE i." OPEN_INV " AND xh_xero_date(i.payload->>'DueDate') < current_date),"
+     "    0), 2),"
+     "   'unpaid_invoices', count(*) FILTER (WHERE i." OPEN_INV
+     "    AND xh_base_amount(i.payload, 'AmountDue') > 0),"
+     "   'last_payment_date', max((SELECT max(xh_xero_date(p->>'Date')) FROM"
+     "    jsonb_array_elements(CASE WHEN jsonb_typeof(i.payload->'Payments') = 'array'"
+     "    THEN i.payload->'Payments' ELSE '[]'::jsonb END) p))::text) AS bal"
+     "   FROM xero_record i WHERE i.link_id = r.link_id AND i.object = 'invoice'"
+     "   AND xh_uuid_or_null(i.payload->'Contact'->>'ContactID') = r.xero_id) b"
+     "  WHERE r.link_id = $1::bigint AND r.object = 'contact'" AFTER ")"
+     TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
+    /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
+    {"sync_push_contact",
+     "WITH p AS (SELECT xero_id, updated_at, payload, lower(btrim(payload->>'EmailAddress')) AS email"
+     "  FROM xero_record WHERE link_id = $1::bigint AND object = 'contact'),"
+     " owner AS (SELECT DISTINCT ON (email) email, xero_id FROM p WHERE email ~ " EMAIL_OK
+     "  ORDER BY email, xero_id),"
+     " doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  jsonb_build_object('company', co.hubspot_id, 'company_excluded', co.excluded,"
+     "  'email_owner', o.xero_id)) AS d,"
+     "  co.hubspot_id AS company_id, co.excluded AS company_why, NULL::text AS person_id,"
+     "  CASE WHEN r.email IS NULL OR r.email = '' THEN 'no email address'"
+     "   WHEN r.email !~ " EMAIL_OK " THEN 'no usable email address'"
+     "   WHEN o.xero_id <> r.xero_id THEN 'the same email address as Xero contact ' || o.xero_id"
+     "  END AS person_why"
+     "  FROM p r LEFT JOIN owner o ON o.email = r.email"
+     REF("co", "company", "r.xero_id")
+     "  WHERE true" AFTER ")"
+     TODO_OF("contact", ANY_AGE), 5},
+    /* PS_CAND_INVOICE: with the HubSpot company and contact of its Xero contact */
+    {"sync_push_invoice",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  jsonb_build_object('company', co.hubspot_id, 'contact', pe.hubspot_id,"
+     "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded)) AS d,"
+     "  co.hubspot_id AS company_id, co.excluded AS company_why, pe.hubspot_id AS person_id,"
+     "  pe.excluded AS person_why"
+     "  FROM xero_record r"
+     REF("co", "company", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
+     REF("pe", "contact", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
+     "  WHERE r.link_id = $1::bigint AND r.object = 'invoice'" AFTER ")"
+     TODO_OF("invoice", ANY_AGE), 5},
+    /* PS_CAND_PRODUCT */
+    {"sync_push_product",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload AS d, NULL::text AS company_id,"
+     "  NULL::text AS company_why, NULL::text AS person_id, NULL::text AS person_why"
+     "  FROM xero_record r WHERE r.link_id = $1::bigint AND r.object = 'item'" AFTER ")"
+     TODO_OF("product", ANY_AGE), 5},
+    /*
+     * PS_DECIDED: $4 hash hex, $5 'excluded' or 'failed', $6 the reason, $7 job.
+     * An excluded record is marked looked at (pushed_hash); a failed one is
+     * kept from retrying until it changes (failed_hash).
+     */
+    {"sync_push_decided",
+     "WITH ref AS (INSERT INTO hubspot_ref (link_id, object, xero_id, pushed_hash, pushed_at,"
+     "  excluded, failed_hash, attempts, last_error, last_error_at)"
+     " VALUES ($1::bigint, $2, $3::uuid,"
+     "  CASE WHEN $5 = 'excluded' THEN decode($4, 'hex') END, CASE WHEN $5 = 'excluded' THEN now() END,"
+     "  CASE WHEN $5 = 'excluded' THEN $6 END, CASE WHEN $5 = 'failed' THEN decode($4, 'hex') END,"
+     "  CASE WHEN $5 = 'failed' THEN 1 ELSE 0 END,"
+     "  CASE WHEN $5 = 'failed' THEN $6 END, CASE WHEN $5 = 'failed' THEN now() END)"
+     " ON CONFLICT (link_id, object, xero_id) DO UPDATE SET"
+     "  pushed_hash = CASE WHEN $5 = 'excluded' THEN EXCLUDED.pushed_hash ELSE hubspot_ref.pushed_hash END,"
+     "  pushed_at = CASE WHEN $5 = 'excluded' THEN now() ELSE hubspot_ref.pushed_at END,"
+     "  excluded = EXCLUDED.excluded, failed_hash = EXCLUDED.failed_hash,"
+     "  attempts = hubspot_ref.attempts + EXCLUDED.attempts,"
+     "  last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at"
+     " RETURNING hubspot_id)"
+     " INSERT INTO audit_event (link_id, object, xero_id, hubspot_id, action, outcome, job_id, detail)"
+     " SELECT $1::bigint, $2, $3::uuid, ref.hubspot_id,"
+     "  CASE WHEN $5 = 'excluded' THEN 'push.excluded' ELSE 'push.error' END,"
+     "  CASE WHEN $5 = 'excluded' THEN 'skipped' ELSE 'error' END, $7::bigint,"
+     "  jsonb_build_object('reason', $6::text) FROM ref", 7},
+    /* PS_SUMMARY: $3 job, $4 detail */
+    {"sync_push_summary",
+     "INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
+     " VALUES ($1::bigint, $2, 'push', 'ok', $3::bigint, $4::jsonb)", 4},
+    /* PS_LINK: the link's status, and whether a pull pass of what balances come from is open */
+    {"sync_push_link",
+     "SELECT l.status, EXISTS (SELECT 1 FROM sync_cursor c WHERE c.link_id = l.id AND c.pass_open"
+     "  AND c.object IN ('invoice', 'payment', 'credit_note'))"
+     " FROM link l WHERE l.id = $1::bigint", 1},
+    /*
+     * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed
+     * record). One record is pushed again whatever it was; failed ones
+     * retry. Returns the objects touched.
+     */
+    {"sync_push_replay",
+     "UPDATE hubspot_ref SET failed_hash = NULL,"
+     "  pushed_hash = CASE WHEN $3::uuid IS NULL THEN pushed_hash END,"
+     "  excluded = CASE WHEN $3::uuid IS NULL THEN excluded END"
+     " WHERE link_id = $1::bigint AND ($2::text IS NULL OR object = $2)"
+     "  AND ($3::uuid IS NULL OR xero_id = $3::uuid)"
+     "  AND ($3::uuid IS NOT NULL OR failed_hash IS NOT NULL OR last_error IS NOT NULL)"
+     " RETURNING object", 3},
+    /* PS_REFUSED: $3 the batch's inputs [{xero_id, hash}, ...] */
+    {"sync_push_refused",
+     "SELECT count(*) FROM jsonb_array_elements($3::jsonb) e JOIN hubspot_ref h"
+     " ON h.link_id = $1::bigint AND h.object = $2 AND h.xero_id = (e->>'xero_id')::uuid"
+     " AND h.failed_hash = decode(e->>'hash', 'hex')", 3},
+};
+/* clang-format on */
+
+static const enum push_sql cand_table[SO__MAX] = {
+    PS_CAND_COMPANY, /* SO_COMPANY */
+    PS_CAND_CONTACT, /* SO_CONTACT */
+    PS_CAND_INVOICE, /* SO_INVOICE */
+    PS__MAX,         /* SO_LINE_ITEM: with their invoice */
+    PS_CAND_PRODUCT, /* SO_PRODUCT */
+};
+
+const struct xh_sql *
+push_cand_sql(enum sync_object o)
+{
+	return cand_table[o] == PS__MAX ? NULL : &push_sql[cand_table[o]];
+}
