@@ -266,6 +266,7 @@ def test_sigkill_after_hubspot_accepted_and_before_ids_stored_duplicates_nothing
 def test_invoices_open_or_paid_only_with_a_contact_and_a_line_item(portal):
     co = companies(1)
     portal.enqueue("company", co)
+    portal.run()  # an association's target must be written first (write.h)
     person = [{"xero_id": xid("person", 0), "key": "ada@example.com", "hash": "a" * 64,
                "properties": {"email": "ada@example.com", "firstname": "Ada"},
                "associations": [{"object": "company", "xero_id": co[0]["xero_id"]}]}]
