@@ -9,12 +9,12 @@
 #include <strings.h>
 
 #include "crypto.h"
+#include "json.h"
 #include "hubspot/auth.h"
 #include "token_lease.h"
 
-#define ERROR_CODE_MAX 64
-#define BODY_MAX       (64 * 1024) /* a token answer is well under 4 KiB */
-#define SCOPES_MAX     200
+#define BODY_MAX   (64 * 1024) /* a token answer is well under 4 KiB */
+#define SCOPES_MAX 200
 
 static const struct hubspot_kind_info kinds[HK__MAX] = {
     {"project", "a project app distributed privately", 1, 1}, /* HK_PROJECT */
@@ -87,32 +87,6 @@ hubspot_token_problem(enum hubspot_kind k, const char *token)
 	return NULL;
 }
 
-/* The string member key of obj: 1 found (*out set), 0 absent, -1 not a string. */
-static int
-str_member(json_object *obj, const char *key, const char **out)
-{
-	json_object *v = NULL;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(obj, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	*out = json_object_get_string(v);
-	return 1;
-}
-
-/* An OAuth error code as sent, if it is [a-z_]{1,64}; else "unknown". */
-static char *
-error_code(struct xh_arena *a, const char *e)
-{
-	size_t n = strlen(e);
-
-	if (n == 0 || n > ERROR_CODE_MAX || strspn(e, "abcdefghijklmnopqrstuvwxyz_") != n)
-		return xh_strdup(a, "unknown");
-	return xh_strdup(a, e);
-}
-
 /* hub_id (a positive integer) as text: 1 found, 0 absent, -1 bad. */
 static int
 hub_member(struct xh_arena *a, json_object *obj, char **out)
@@ -160,10 +134,10 @@ parse_extras(struct xh_arena *a, json_object *obj, struct hubspot_token_resp *ou
 {
 	const char *rt, *type;
 
-	if (str_member(obj, "token_type", &type) < 0 ||
+	if (xh_json_str_member(obj, "token_type", &type) < 0 ||
 	    (type != NULL && strcasecmp(type, "bearer") != 0))
 		return XH_ERR_INVAL;
-	switch (str_member(obj, "refresh_token", &rt)) {
+	switch (xh_json_str_member(obj, "refresh_token", &rt)) {
 	case -1:
 		return XH_ERR_INVAL;
 	case 1:
@@ -187,7 +161,8 @@ parse_tokens(struct xh_arena *a, json_object *obj, struct hubspot_token_resp *ou
 	json_object *v = NULL;
 	long long exp;
 
-	if (str_member(obj, "access_token", &at) != 1 || !xh_token_chars_ok(at, HUBSPOT_TOKEN_MAX))
+	if (xh_json_str_member(obj, "access_token", &at) != 1 ||
+	    !xh_token_chars_ok(at, HUBSPOT_TOKEN_MAX))
 		return XH_ERR_INVAL;
 	if (!json_object_object_get_ex(obj, "expires_in", &v) ||
 	    !json_object_is_type(v, json_type_int))
@@ -230,9 +205,9 @@ hubspot_token_parse(struct xh_arena *a, const char *body, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (obj == NULL)
 		return XH_ERR_INVAL;
-	switch (str_member(obj, "error", &e)) {
+	switch (xh_json_str_member(obj, "error", &e)) {
 	case 1:
-		out->error = error_code(a, e);
+		out->error = xh_oauth_error_code(a, e);
 		err = XH_OK;
 		break;
 	case 0:

@@ -46,3 +46,17 @@ xh_json_int(json_object *obj, const char *key, long long *out)
 	*out = (long long)json_object_get_int64(v);
 	return 1;
 }
+
+int
+xh_json_str_member(json_object *obj, const char *key, const char **out)
+{
+	json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	*out = json_object_get_string(v);
+	return 1;
+}

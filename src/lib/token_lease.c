@@ -110,6 +110,16 @@ xh_token_chars_ok(const char *s, size_t max)
 }
 
 char *
+xh_oauth_error_code(struct xh_arena *a, const char *e)
+{
+	size_t n = strlen(e);
+
+	if (n == 0 || n > 64 || strspn(e, "abcdefghijklmnopqrstuvwxyz_") != n)
+		return xh_strdup(a, "unknown");
+	return xh_strdup(a, e);
+}
+
+char *
 xh_form_encode(struct xh_arena *a, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -117,6 +117,8 @@ enum xh_err xh_token_refused(struct job_ctx *ctx, const char *label, const struc
                              const char *code, int *invalid_grant);
 /* 1 if s is 1..max visible ASCII characters (no space, no CR/LF). */
 int xh_token_chars_ok(const char *s, size_t max);
+/* An OAuth error code as sent, if it is [a-z_]{1,64}; else "unknown". In the arena. */
+char *xh_oauth_error_code(struct xh_arena *a, const char *e);
 /* s percent-encoded for a form body or query: unreserved characters stay. */
 char *xh_form_encode(struct xh_arena *a, const char *s);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "xero/pull.h"
 
 #define PAGE_DEPTH      64   /* Xero's records nest about six deep */
@@ -243,33 +244,11 @@ item_count(json_object *root)
 	return json_object_get_int64(v) >= 0 ? json_object_get_int64(v) : -1;
 }
 
-/* Parses len bytes of strict JSON; NULL if they are not exactly one value. */
-static json_object *
-parse_strict(const char *body, size_t len)
-{
-	json_tokener *tok = json_tokener_new_ex(PAGE_DEPTH);
-	json_object *root;
-
-	if (tok == NULL || len > (size_t)INT32_MAX) {
-		json_tokener_free(tok);
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (root != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	                     json_tokener_get_parse_end(tok) != len)) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	return root;
-}
-
 enum xh_err
 xero_page_parse(struct xh_arena *a, const struct xero_obj *o, const char *body, size_t len,
                 struct xero_page *out)
 {
-	json_object *root = parse_strict(body, len), *list, *batch;
+	json_object *root = xh_json_parse_strict(body, len, PAGE_DEPTH), *list, *batch;
 
 	memset(out, 0, sizeof(*out));
 	out->max_ms = -1;

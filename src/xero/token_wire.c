@@ -8,10 +8,10 @@
 #include <strings.h>
 
 #include "crypto.h"
+#include "json.h"
 #include "token_lease.h"
 #include "xero/token.h"
 
-#define ERROR_CODE_MAX 64
 #define TOKEN_BODY_MAX (64 * 1024) /* a token answer is about 4 KiB */
 
 /* 1 if s is 1..XERO_TOKEN_MAX visible ASCII characters (no space, no CR/LF). */
@@ -19,32 +19,6 @@ static int
 token_ok(const char *s)
 {
 	return xh_token_chars_ok(s, XERO_TOKEN_MAX);
-}
-
-/* The string member key of obj: 1 found (*out set), 0 absent, -1 not a string. */
-static int
-str_member(json_object *obj, const char *key, const char **out)
-{
-	json_object *v = NULL;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(obj, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	*out = json_object_get_string(v);
-	return 1;
-}
-
-/* An OAuth error code as sent, if it is [a-z_]{1,64}; else "unknown". */
-static char *
-error_code(struct xh_arena *a, const char *e)
-{
-	size_t n = strlen(e);
-
-	if (n == 0 || n > ERROR_CODE_MAX || strspn(e, "abcdefghijklmnopqrstuvwxyz_") != n)
-		return xh_strdup(a, "unknown");
-	return xh_strdup(a, e);
 }
 
 /* Fills out from a success answer; XH_ERR_INVAL if a field is missing or bad. */
@@ -55,12 +29,12 @@ parse_tokens(struct xh_arena *a, json_object *obj, struct xero_token_resp *out)
 	json_object *v = NULL;
 	long long exp;
 
-	if (str_member(obj, "access_token", &at) != 1 || !token_ok(at))
+	if (xh_json_str_member(obj, "access_token", &at) != 1 || !token_ok(at))
 		return XH_ERR_INVAL;
-	if (str_member(obj, "token_type", &type) < 0 ||
+	if (xh_json_str_member(obj, "token_type", &type) < 0 ||
 	    (type != NULL && strcasecmp(type, "Bearer") != 0))
 		return XH_ERR_INVAL;
-	switch (str_member(obj, "refresh_token", &rt)) {
+	switch (xh_json_str_member(obj, "refresh_token", &rt)) {
 	case -1:
 		return XH_ERR_INVAL;
 	case 1:
@@ -99,9 +73,9 @@ xero_token_parse(struct xh_arena *a, const char *body, size_t len, struct xero_t
 	if (obj == NULL || json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(obj, json_type_object))
 		goto out;
-	switch (str_member(obj, "error", &e)) {
+	switch (xh_json_str_member(obj, "error", &e)) {
 	case 1:
-		out->error = error_code(a, e);
+		out->error = xh_oauth_error_code(a, e);
 		err = XH_OK;
 		break;
 	case 0:
