@@ -26,6 +26,7 @@ static const struct xh_sql wk_sql[WK__MAX] = {
      2},
     /* WK_LOAD */
     {"webhook_key_load",
+     XH_SQL_IDEMPOTENT
      "SELECT label, key_id, encode(sealed, 'base64') FROM webhook_key WHERE vendor = $1"
      " ORDER BY created_at DESC, id DESC LIMIT 16",
      1},

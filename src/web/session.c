@@ -46,16 +46,16 @@ static const struct xh_sql session_sql[SESS__MAX] = {
      " NULLIF($6, '')::inet, NULLIF($7, ''))", 7},
     /* SESS_TOUCH: a live session of an enabled user, its idle expiry moved on */
     {"web_session_touch",
-     "UPDATE session s SET last_seen_at = now(),"
+     XH_SQL_IDEMPOTENT "UPDATE session s SET last_seen_at = now(),"
      " idle_expires_at = least(now() + make_interval(secs => $2::int), s.expires_at)"
      " FROM app_user u WHERE s.token_hash = decode($1, 'hex') AND u.id = s.user_id"
      " AND NOT u.disabled AND s.idle_expires_at > now() AND s.expires_at > now()"
      " RETURNING s.user_id, u.email, encode(s.csrf_token_hash, 'hex')", 2},
     /* SESS_DELETE */
-    {"web_session_delete", "DELETE FROM session WHERE token_hash = decode($1, 'hex')", 1},
+    {"web_session_delete", XH_SQL_IDEMPOTENT "DELETE FROM session WHERE token_hash = decode($1, 'hex')", 1},
     /* SESS_PURGE */
     {"web_session_purge",
-     "DELETE FROM session WHERE expires_at < now() OR idle_expires_at < now()", 0},
+     XH_SQL_IDEMPOTENT "DELETE FROM session WHERE expires_at < now() OR idle_expires_at < now()", 0},
 };
 /* clang-format on */
 

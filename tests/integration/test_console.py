@@ -11,10 +11,13 @@ from console_support import Client, new_admin
 
 @pytest.fixture(autouse=True)
 def no_throttle(db):
-    """Every test starts with no sign-in failures counted (all come from 127.0.0.1)."""
+    """Every test starts and ends with no sign-in failures counted (all come from
+    127.0.0.1), so the suites after this one can still sign in."""
     with db.cursor() as cur:
         cur.execute("DELETE FROM login_throttle")
     yield
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM login_throttle")
 
 
 @pytest.fixture

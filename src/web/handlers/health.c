@@ -15,7 +15,7 @@ enum health_sql {
 };
 
 static const struct xh_sql health_sql[HEALTH_SQL__MAX] = {
-    [HEALTH_SQL_PING] = {"web_health_ping", "SELECT 1", 0},
+    [HEALTH_SQL_PING] = {"web_health_ping", XH_SQL_IDEMPOTENT "SELECT 1", 0},
 };
 
 /*

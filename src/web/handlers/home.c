@@ -17,7 +17,7 @@ enum home_sql {
 static const struct xh_sql home_sql[HOME__MAX] = {
     /* HOME_LINKS: the whole dashboard as one JSON array */
     {"web_home_links",
-     "SELECT coalesce(json_agg(json_build_object("
+     XH_SQL_IDEMPOTENT "SELECT coalesce(json_agg(json_build_object("
      "  'id', l.id, 'name', l.name, 'status', l.status,"
      "  'status_label', replace(l.status, '_', ' '), 'reason', l.status_reason,"
      "  'needs_reconnect', l.status = 'needs_reconnect',"

@@ -38,7 +38,7 @@ enum login_sql {
 static const struct xh_sql login_sql[LOGIN__MAX] = {
     /* LOGIN_USER */
     {"web_login_user",
-     "SELECT id, password_hash, disabled::int, email FROM app_user WHERE lower(email) = lower($1)", 1},
+     XH_SQL_IDEMPOTENT "SELECT id, password_hash, disabled::int, email FROM app_user WHERE lower(email) = lower($1)", 1},
     /* LOGIN_BLOCKED: is the account or the address blocked now? */
     {"web_login_blocked",
      "SELECT 1 FROM login_throttle WHERE blocked_until > now()"

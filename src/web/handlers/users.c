@@ -34,7 +34,7 @@ enum users_sql {
 static const struct xh_sql users_sql[USERS__MAX] = {
     /* USERS_LIST */
     {"web_users_list",
-     "SELECT id, email, disabled::int,"
+     XH_SQL_IDEMPOTENT "SELECT id, email, disabled::int,"
      " coalesce(to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), 'never')"
      " FROM app_user ORDER BY lower(email)", 0},
     /* USERS_INSERT: nothing when the email is taken */
@@ -46,7 +46,7 @@ static const struct xh_sql users_sql[USERS__MAX] = {
     /* USERS_END_ALL */
     {"web_users_end_all", "DELETE FROM session WHERE user_id = $1::bigint", 1},
     /* USERS_HASH */
-    {"web_users_hash", "SELECT password_hash FROM app_user WHERE id = $1::bigint", 1},
+    {"web_users_hash", XH_SQL_IDEMPOTENT "SELECT password_hash FROM app_user WHERE id = $1::bigint", 1},
     /* USERS_SET_HASH */
     {"web_users_set_hash", "UPDATE app_user SET password_hash = $2 WHERE id = $1::bigint", 2},
     /* USERS_END_OTHERS: every session of the user but the one in use */
