@@ -29,7 +29,7 @@ class Linked:
     def __init__(self, db, xero_url, hubspot_url, base_url):
         self.db, self.xero, self.hs = db, Sim(xero_url), Sim(hubspot_url)
         self.base_url = base_url
-        self.portal = 8000000 + int(uuid.uuid4().int % 1000000)
+        self.portal = 90000000 + int(uuid.uuid4().int % 1000000)
         self.xkey, self.hsecret = "k-" + uuid.uuid4().hex, str(uuid.uuid4())
         self.label = "e2e-" + uuid.uuid4().hex[:8]
         app = self.hs.get("/_sim/config")["app"]
