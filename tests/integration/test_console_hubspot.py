@@ -193,6 +193,15 @@ def test_token_hubspot_refuses_keeps_the_form_but_not_the_secret(admin, db, port
     assert one(db, "SELECT status FROM link WHERE id = %s", (link,)) == "paused"
 
 
+def test_refused_token_without_a_portal_blames_the_token_not_the_portal(admin, db):
+    link = new_link(db)
+    r = give_token(admin, link, "pat-na1-%s" % uuid.uuid4(), kind="private")
+    assert r.status == 422
+    assert "Access token: HubSpot says the token is not active" in text(r)
+    assert "Portal:" not in text(r).split("Nothing was saved")[0]
+    assert re.search(rb'id="token"[^>]*aria-invalid="true"', r.body)
+
+
 def test_empty_token_names_the_field(admin, db):
     link = new_link(db)
     r = give_token(admin, link, "")

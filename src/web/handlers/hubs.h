@@ -42,6 +42,8 @@ int web_run_open(struct web_ctx *ctx, struct web_resp *resp, long long link_id,
                  struct job_local *run);
 /* Hex SHA-256 of the session token (oauth_flow.session_hash), in the arena. */
 const char *web_session_hash(struct web_req *req);
+/* A scope need's alternatives in words: "a or b" (alt NULL-terminated), in the arena. */
+const char *web_scope_alts(struct xh_arena *a, const char *const *alt);
 /* Adds string v under k when v is not NULL. */
 void web_json_str(struct json_object *o, const char *k, const char *v);
 

@@ -82,8 +82,7 @@ lines_json(const struct hubspot_bootstrap *b)
 			web_json_str(o, "why",
 			             b->lines[i].why != NULL ? b->lines[i].why
 			             : b->lines[i].state == BS_MISSING
-			                 ? "not created, because another property of this object "
-			                   "conflicts"
+			                 ? "another property of this object is in conflict"
 			                 : NULL);
 		}
 		json_object_array_add(arr, o);
@@ -106,6 +105,29 @@ add_last(struct web_ctx *ctx, const struct web_link *l, json_object *d)
 	PQclear(res);
 }
 
+/* "16 created, 2 already there, 1 conflict" for the run's summary. */
+static char *
+counts(struct xh_arena *a, const struct hubspot_bootstrap *b)
+{
+	static const char *const words[BS__MAX] = {
+	    [BS_EXISTS] = "already there",      [BS_CREATED] = "created",
+	    [BS_CONFLICT] = "in conflict",      [BS_MISSING] = "not created",
+	    [BS_FAILED] = "refused by HubSpot",
+	};
+	static const enum hubspot_bs_state order[] = {BS_CREATED, BS_EXISTS, BS_CONFLICT,
+	                                              BS_MISSING, BS_FAILED};
+	int n[BS__MAX] = {0}, st;
+	char *out = "";
+
+	for (int i = 0; i < b->n; i++)
+		n[b->lines[i].state]++;
+	for (size_t k = 0; k < XH_NELEM(order); k++)
+		if (n[st = order[k]] > 0)
+			out = xh_printf(a, "%s%s%d %s", out, out[0] != '\0' ? ", " : "", n[st],
+			                words[st]);
+	return out;
+}
+
 /* Renders the page; b is the run's result or NULL, problem why it did not run. */
 static int
 bs_render(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int status,
@@ -123,6 +145,7 @@ bs_render(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int s
 		json_object_object_add(d, "all_ok", json_object_new_boolean(b->problems == 0));
 		json_object_object_add(d, "one", json_object_new_boolean(b->problems == 1));
 		web_json_str(d, "run_portal", b->portal_id);
+		web_json_str(d, "counts", counts(req->arena, b));
 		json_object_object_add(d, "calls", json_object_new_int(b->calls));
 	}
 	return web_page(ctx, req, resp, status, "link_bootstrap", "HubSpot properties - xhsync", d);

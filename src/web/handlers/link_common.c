@@ -152,3 +152,13 @@ web_session_hash(struct web_req *req)
 	xh_sha256(req->session->token, strlen(req->session->token), d);
 	return xh_hex(req->arena, d, sizeof(d));
 }
+
+const char *
+web_scope_alts(struct xh_arena *a, const char *const *alt)
+{
+	const char *out = alt[0] != NULL ? alt[0] : "";
+
+	for (int i = 1; alt[i] != NULL; i++)
+		out = xh_printf(a, "%s or %s", out, alt[i]);
+	return out;
+}

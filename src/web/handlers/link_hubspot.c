@@ -64,13 +64,13 @@ oauth_ready(const struct xh_config *cfg)
 
 /* The missing scopes of a check as [{scope, why}]. */
 static json_object *
-missing_json(const struct hubspot_check *c)
+missing_json(struct xh_arena *a, const struct hubspot_check *c)
 {
 	json_object *arr = json_object_new_array(), *m;
 
 	for (int i = 0; i < c->nmissing; i++) {
 		m = json_object_new_object();
-		web_json_str(m, "scope", c->missing[i]->alt[0]);
+		web_json_str(m, "scope", web_scope_alts(a, c->missing[i]->alt));
 		web_json_str(m, "why", c->missing[i]->why);
 		json_object_array_add(arr, m);
 	}
@@ -93,6 +93,9 @@ hs_render(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int s
 	}
 	json_object_object_add(d, "link", link);
 	json_object_object_add(d, "oauth_ready", json_object_new_boolean(oauth_ready(ctx->cfg)));
+	json_object_object_add(d, "server_secret",
+	                       json_object_new_boolean(ctx->cfg->hubspot.client_secret != NULL &&
+	                                               ctx->cfg->hubspot.client_secret[0] != '\0'));
 	web_json_str(d, "notice", p->notice);
 	if (p->form != NULL && p->error != NULL) {
 		snprintf(key, sizeof(key), "%s_error", p->form);
@@ -108,7 +111,7 @@ hs_render(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int s
 	web_json_str(d, "client_id", p->client_id);
 	if (p->check != NULL && p->check->nmissing > 0) {
 		json_object_object_add(d, "scopes_missing", json_object_new_boolean(1));
-		json_object_object_add(d, "missing", missing_json(p->check));
+		json_object_object_add(d, "missing", missing_json(req->arena, p->check));
 	}
 	return web_page(ctx, req, resp, status, "link_hubspot", "HubSpot - xhsync", d);
 }
@@ -166,22 +169,30 @@ token_form_problem(struct web_req *req, struct hs_page *p, int *kind)
 	return NULL;
 }
 
+/* The message s ends with a full stop, as a sentence followed by another. */
+static const char *
+sentence(struct xh_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '.' ? s : xh_printf(a, "%s.", s);
+}
+
 /* Why HubSpot's check of a new token failed, for the form; NULL if it works. */
 static const char *
 check_problem(struct web_req *req, const struct hubspot_check *c, struct hs_page *p)
 {
 	p->field = "token";
+	if (c->token_ok == 0 || (c->problem != NULL && c->portal_id != NULL))
+		return xh_printf(
+		    req->arena, "Access token: %s Nothing was saved.",
+		    sentence(req->arena, c->problem != NULL ? c->problem : "HubSpot refused it"));
 	if (c->portal_id == NULL) {
 		p->field = "portal";
 		return "Portal: HubSpot did not say which portal this token belongs to. Enter the "
 		       "portal's hub id (in HubSpot's account menu), or store the app's client "
 		       "secret below first.";
 	}
-	if (c->problem != NULL)
-		return xh_printf(req->arena, "Access token: %s%s Nothing was saved.", c->problem,
-		                 c->problem[0] != '\0' && c->problem[strlen(c->problem) - 1] == '.'
-		                     ? ""
-		                     : ".");
 	if (c->token_ok != 1)
 		return "Access token: HubSpot did not confirm the token. Nothing was saved.";
 	p->field = NULL;

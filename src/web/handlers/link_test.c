@@ -101,9 +101,8 @@ hubspot_side(struct xh_arena *a, const struct web_link *l, const struct hubspot_
 		badge = "Could not test", style = "bad";
 	} else if (n > 0) {
 		badge = "Missing scopes", style = "warn";
-		problem = "HubSpot accepts the token, but the app lacks scopes the sync needs. Add "
-		          "them to the app in HubSpot (a private app keeps its token), then test "
-		          "again.";
+		problem = "The app lacks scopes the sync needs. Add them to the app in HubSpot (a "
+		          "private app keeps its token when its scopes change), then test again.";
 	} else {
 		badge = "Works", style = "ok";
 	}
@@ -115,7 +114,7 @@ hubspot_side(struct xh_arena *a, const struct web_link *l, const struct hubspot_
 		                    c->tier != NULL ? xh_printf(a, ", a %s account", c->tier) : "");
 	o = side(badge, style, summary, problem);
 	for (int i = 0; i < n; i++) {
-		scopes[i] = c->missing[i]->alt[0];
+		scopes[i] = web_scope_alts(a, c->missing[i]->alt);
 		whys[i] = c->missing[i]->why;
 	}
 	add_missing(o, scopes, whys, n);
