@@ -38,4 +38,4 @@ libxhweb_a_SOURCES += src/web/handlers/hubs.h src/web/handlers/link_common.c \
 	src/hubspot/oauth.h src/hubspot/oauth.c \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c \
 	src/xero/token.h src/xero/token.c src/xero/token_wire.c src/xero/api.h src/xero/api.c \
-	src/xero/check.h src/xero/check.c
+	src/xero/check.h src/xero/check.c src/xero/check_wire.c

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
 #include "xero/api.h"
 #include "xero/check.h"
 
@@ -31,18 +30,6 @@ static const struct xero_check_need needs[] = {
     {"Payments?page=1&pageSize=1", "accounting.payments.read or accounting.transactions.read",
      "read payments"},
 };
-
-/* The Detail member of a Xero problem body, or "". */
-static const char *
-detail_of(struct xh_arena *a, const struct xh_http_resp *r)
-{
-	json_object *o = r->body != NULL ? xh_json_parse_strict(r->body, r->body_len, 8) : NULL;
-	const char *d = o != NULL ? xh_json_str(o, "Detail") : NULL;
-	char *out = xh_strdup(a, d != NULL ? d : "");
-
-	json_object_put(o);
-	return out;
-}
 
 /* Link state: 1 has a credential, *reconnect set; 0 none; -1 database error. */
 static int
@@ -82,7 +69,7 @@ static int
 judge(struct job_ctx *ctx, long long link_id, struct xero_check *c, enum xh_err err,
       const struct xh_http_resp *r, const struct xero_check_need *n)
 {
-	const char *d = detail_of(ctx->arena, r);
+	const char *d = xero_problem_detail(ctx->arena, r->body, r->body_len);
 	int reconnect = 0;
 
 	if (r->status == 401 && strcmp(d, "AuthorizationUnsuccessful") == 0) {
@@ -138,23 +125,6 @@ probe(struct job_ctx *ctx, long long link_id, struct xero_check *c, const char *
 	return 0;
 }
 
-/* Organisations[0].Name of an Organisation answer, or NULL. */
-static char *
-org_name(struct xh_arena *a, const struct xh_http_resp *r)
-{
-	json_object *o = xh_json_parse_strict(r->body, r->body_len, 16), *orgs = NULL;
-	const char *name = NULL;
-	char *out = NULL;
-
-	if (o != NULL && json_object_object_get_ex(o, "Organisations", &orgs) &&
-	    json_object_is_type(orgs, json_type_array) && json_object_array_length(orgs) > 0)
-		name = xh_json_str(json_object_array_get_idx(orgs, 0), "Name");
-	if (name != NULL && name[0] != '\0')
-		out = xh_strdup(a, name);
-	json_object_put(o);
-	return out;
-}
-
 enum xh_err
 xero_check(struct job_ctx *ctx, long long link_id, struct xero_check *c)
 {
@@ -180,7 +150,7 @@ xero_check(struct job_ctx *ctx, long long link_id, struct xero_check *c)
 		    "Xero accepts the sign-in but lets xhsync read none of customers, "
 		    "invoices or payments. Reconnect Xero and allow every permission asked.";
 	if (probe(ctx, link_id, c, "Organisation", NULL, &r))
-		c->org_name = org_name(ctx->arena, &r);
+		c->org_name = xero_org_name(ctx->arena, r.body, r.body_len);
 	if (c->state == XC_WORKS && c->nmissing > 0) {
 		c->state = XC_SCOPES;
 		if (c->problem == NULL)

@@ -45,6 +45,19 @@ struct xero_check {
 };
 
 /*
+ * The Detail member of a Xero problem answer (401/403: "TokenExpired: ...",
+ * "AuthenticationUnsuccessful", "AuthorizationUnsuccessful"), or "" when
+ * body is not one. Pure (check_wire.c); in the arena.
+ */
+const char *xero_problem_detail(struct xh_arena *a, const char *body, size_t len);
+/*
+ * Organisations[0].Name of a GET Organisation answer (at most
+ * XERO_ORG_NAME_MAX bytes, valid UTF-8), or NULL when there is none. Pure.
+ */
+#define XERO_ORG_NAME_MAX 500
+char *xero_org_name(struct xh_arena *a, const char *body, size_t len);
+
+/*
  * Runs the test for link_id. XH_OK when it ran (the verdict is in out);
  * XH_ERR_DB when the database failed, with ctx->msg set.
  */
