@@ -366,6 +366,19 @@ def test_oauth_connects_and_the_callback_cannot_be_replayed(admin, db, portal, h
     assert "used already" in text(again)
 
 
+def test_oauth_expired_state_is_refused(admin, db, portal, hubspot_sim):
+    link = new_link(db)
+    url = start_oauth(admin, link)
+    back, state = hubspot_decides(hubspot_sim, url, "approve", portal.id)
+    with db.cursor() as cur:
+        cur.execute("UPDATE oauth_flow SET expires_at = now() - interval '1 s' WHERE state = %s",
+                    (state,))
+    r = admin.get(back)
+    assert r.status == 400 and "older than 10 minutes" in text(r)
+    assert one(db, "SELECT count(*) FROM credential WHERE link_id = %s", (link,)) == 0
+    assert one(db, "SELECT count(*) FROM oauth_flow WHERE state = %s", (state,)) == 0
+
+
 def test_oauth_denial_is_a_clear_page_and_spends_the_state(admin, db, portal, hubspot_sim):
     link = new_link(db)
     url = start_oauth(admin, link)
