@@ -30,3 +30,7 @@ libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
 	src/web/handlers/webhook_xero.c src/web/handlers/webhook_hubspot.c \
 	src/xero/webhook.h src/xero/webhook.c src/xero/pull_wire.c \
 	src/hubspot/webhook.h src/hubspot/webhook.c
+# The dashboard, the link page and its lifecycle buttons (issue 13, items 7-8).
+libxhweb_a_SOURCES += src/web/handlers/link_card.h src/web/handlers/link_card.c \
+	src/web/handlers/link_chart.c src/web/handlers/link.c \
+	src/sync/link_ops.h src/sync/link_ops.c
