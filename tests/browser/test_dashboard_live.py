@@ -16,20 +16,28 @@ from test_home import admin, sign_in  # noqa: F401  (the module's admin fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import dash_support as ds  # noqa: E402
+import jobs_support  # noqa: E402
 
 BIG = dict(contacts=150, invoices=600, payments=200, credit_notes=10, items=20)
 
 
 def sql(q, args=()):
-    import psycopg2
-    conn = psycopg2.connect(ds.config()["database"]["dsn"])
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(q, args)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
+    return jobs_support.query(ds.config()["database"]["dsn"], q, args)
+
+
+def signed_in(browser, base_url, admin):
+    sign_in(browser, base_url, *admin)
+    WebDriverWait(browser, 10).until(lambda b: b.current_url == base_url + "/")
+
+
+def press(browser, action, link, flash):
+    """Clicks the card's button posting to action and waits for the page it leads to."""
+    browser.find_element(By.CSS_SELECTOR, "form[action='/links/%d/%s'] button"
+                         % (link, action)).click()
+    WebDriverWait(browser, 20).until(
+        lambda b: ("m=" + flash) in b.current_url and
+        b.execute_script("return document.readyState") == "complete")
+    return browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
 
 def card(browser, link):
@@ -42,7 +50,7 @@ def bar_value(browser, link):
 
 
 def test_empty_dashboard_offers_connect_xero(browser, base_url, admin, screenshot):  # noqa: F811
-    sign_in(browser, base_url, *admin)
+    signed_in(browser, base_url, admin)
     if sql("SELECT count(*) FROM link")[0][0] == 0:
         btn = browser.find_element(By.CSS_SELECTOR, "form[action='/connect/xero'] button")
         assert btn.text == "Connect Xero"
@@ -66,12 +74,11 @@ def test_backfill_bar_moves_to_100_and_pause_resume(browser, base_url, admin, li
                                                    screenshot):
     link = ds.make_link(name="Live Backfill Ltd", sizes=BIG)
     lid = link["id"]
-    sign_in(browser, base_url, *admin)
+    signed_in(browser, base_url, admin)
     browser.get(base_url + "/links/%d" % lid)
     assert "What to do next:" in browser.find_element(By.TAG_NAME, "main").text
     screenshot("link-setup")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/links/%d/backfill'] button" % lid).click()
-    assert "The backfill started" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "The backfill started" in press(browser, "backfill", lid, "backfill_started")
     # Watch the bar through progress.js, without reloading the page.
     seen = set()
     phases = set()
@@ -82,6 +89,7 @@ def test_backfill_bar_moves_to_100_and_pause_resume(browser, base_url, admin, li
         seen.add(v)
         phases.add(card(browser, lid).find_element(By.CSS_SELECTOR, "[data-field='phase']").text)
         if 0 < v < 100 and not shot:
+            assert browser.find_element(By.TAG_NAME, "h1").text == "Live Backfill Ltd"
             screenshot("link-during-backfill")
             browser.get(base_url + "/")
             screenshot("dashboard-during-backfill")
@@ -94,16 +102,16 @@ def test_backfill_bar_moves_to_100_and_pause_resume(browser, base_url, admin, li
     assert 100 in seen, seen
     assert len(seen) >= 3, "the bar did not move: %s" % sorted(seen)
     assert "Reading from Xero" in phases or "Writing to HubSpot" in phases, phases
-    rate = card(browser, lid).find_element(By.CSS_SELECTOR, "[data-field='rate']").text
-    assert float(rate) >= 0
+    rate = card(browser, lid).find_element(By.CSS_SELECTOR, "[data-field='rate']")
+    assert float(rate.get_attribute("textContent")) >= 0
+    # Done: the live part (bar, rate, time left) is hidden again.
+    assert not card(browser, lid).find_element(By.CSS_SELECTOR, ".progress-live").is_displayed()
     screenshot("link-done")
     # Pause: the page says so, the Resume button takes its place.
-    browser.find_element(By.CSS_SELECTOR, "form[action='/links/%d/pause'] button" % lid).click()
-    assert "paused" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "paused" in press(browser, "pause", lid, "link_paused")
     assert card(browser, lid).find_element(By.CSS_SELECTOR, ".badge").text == "Paused"
     screenshot("link-paused")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/links/%d/resume'] button" % lid).click()
-    assert "active again" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "active again" in press(browser, "resume", lid, "link_resumed")
     assert card(browser, lid).find_element(By.CSS_SELECTOR, ".badge").text == "Active"
     # The dashboard: the card with counts, budgets and the chart.
     browser.get(base_url + "/")

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 
 ROOT = os.environ.get("XHSYNC_TEST_ROOT") or os.path.abspath(
@@ -23,6 +22,7 @@ RUN = os.path.dirname(CONFIG)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import xero_data  # noqa: E402
+from demo import Demo  # noqa: E402
 
 SMALL = dict(contacts=30, invoices=80, payments=30, credit_notes=5, items=8)
 
@@ -42,13 +42,7 @@ def cli(*args, input=None, check=True):
     return out
 
 
-def call(base, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        raw = r.read()
-        return json.loads(raw) if raw else None
+call = Demo.call  # a simulator control call: (base, method, path, body)
 
 
 def connect_xero(link, sizes=SMALL, seed=None):

@@ -199,15 +199,18 @@ add_counts(struct web_ctx *ctx, long long link, struct json_object *card, long l
 
 /* The phase in plain words. */
 static const char *
-phase_label(int pulling, long long pending, long long jobs)
+phase_label(const char *status, int pulling, long long pending, long long jobs, long long total)
 {
+	if (strcmp(status, "paused") == 0)
+		return pending > 0 || jobs > 0 ? "Paused: the rest waits until you resume"
+		                               : "Paused";
 	if (pulling)
 		return "Reading from Xero";
 	if (pending > 0)
 		return "Writing to HubSpot";
 	if (jobs > 0)
 		return "Waiting for the worker";
-	return "Up to date";
+	return total > 0 ? "Up to date" : "Nothing synced yet";
 }
 
 /* The open pull passes, each with its own bar. */
@@ -236,8 +239,8 @@ add_passes(struct web_ctx *ctx, const char *id, struct json_object *p)
 
 /* The progress object from LC_PROGRESS and the push's counts. */
 static enum xh_err
-add_progress(struct web_ctx *ctx, const char *id, struct json_object *card, long long push_done,
-             long long push_total, long long pending)
+add_progress(struct web_ctx *ctx, const char *id, const char *status, struct json_object *card,
+             long long push_done, long long push_total, long long pending)
 {
 	struct json_object *p = json_object_new_object();
 	PGresult *res = NULL;
@@ -259,7 +262,7 @@ add_progress(struct web_ctx *ctx, const char *id, struct json_object *card, long
 	window = v[3] > 0 && v[3] < RATE_WINDOW ? v[3] : RATE_WINDOW;
 	rate = (double)v[5] / (double)(window > 0 ? window : 1);
 	put_b(p, "active", v[2] || pending > 0 || v[4] > 0);
-	put_s(p, "phase", phase_label((int)v[2], pending, v[4]));
+	put_s(p, "phase", phase_label(status, (int)v[2], pending, v[4], total));
 	put_i(p, "done", done);
 	put_i(p, "total", total);
 	put_i(p, "percent", total > 0 ? (done >= total ? 100 : done * 100 / total) : 0);
@@ -364,7 +367,7 @@ card(struct web_ctx *ctx, PGresult *res, int i, int with_chart)
 	put_s(c, "last_sync", *PQgetvalue(res, i, 6) ? PQgetvalue(res, i, 6) : "never");
 	if (sync_link_state(ctx->db, link, &st) != XH_OK ||
 	    add_counts(ctx, link, c, &done, &total, &pending) != XH_OK ||
-	    add_progress(ctx, id, c, done, total, pending) != XH_OK ||
+	    add_progress(ctx, id, st.status, c, done, total, pending) != XH_OK ||
 	    add_budget(ctx, c, tenant, portal) != XH_OK ||
 	    (with_chart && add_chart(ctx, id, c) != XH_OK)) {
 		json_object_put(c);
