@@ -50,8 +50,8 @@
 		set(card, "eta", p.eta);
 		set(card, "last_sync", d.last_sync);
 		set(card, "status_label", d.status_label);
-		var block = card.querySelector(".progress-block");
-		if (block) block.setAttribute("data-active", p.active ? "true" : "false");
+		var live = card.querySelector(".progress-live");
+		if (live) live.hidden = !p.active;
 		setPasses(card, p.passes || []);
 		(d.objects || []).forEach(function (o) {
 			["mirrored", "synced", "pending", "failed", "excluded"].forEach(function (k) {

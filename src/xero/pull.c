@@ -484,9 +484,9 @@ xero_pull(struct job_ctx *ctx)
 		}
 		err = pull_page(&r);
 	}
-	if (!err && r.held)
+	if (!err && r.held && r.cur.open)
 		return pull_wait_paused(ctx, r.link);
-	if (!err && r.paused)
+	if (!err && r.paused && r.cur.open)
 		xh_log(XH_LOG_INFO, "xero.pull_stopped", "link", r.link, "object", r.o->name, "msg",
 		       "link no longer active; the pass goes on when it is", NULL);
 	else if (!err)

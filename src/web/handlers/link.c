@@ -114,7 +114,6 @@ web_handle_link_progress(struct web_ctx *ctx, struct web_req *req, struct web_re
 	json_object_object_add(c, "worker_alive", json_object_new_boolean(alive));
 	web_resp_json(resp, c);
 	json_object_put(c);
-	web_resp_header(resp, "Cache-Control", "no-store");
 	return 200;
 }
 
