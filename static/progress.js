@@ -36,7 +36,7 @@
 	function setMeter(card, field, b) {
 		var m = card.querySelector('[data-field="' + field + '_meter"]');
 		if (m) { m.max = b.max; m.value = b.used; }
-		set(card, field + "_used", b.used);
+		set(card, field + "_used", b.used_label);
 	}
 
 	function update(card, d) {

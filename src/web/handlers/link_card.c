@@ -72,10 +72,12 @@ static const struct xh_sql lc_sql[LC__MAX] = {
      " coalesce(sum(day_used) FILTER (WHERE scope IN ($2, $3)), 0)"
      " FROM rate_limit WHERE scope IN ($1, $2, $3)"
      " AND day_start + $4::bigint * interval '1 ms' > now()", 4},
-    /* LC_CHART: HubSpot writes per hour, oldest first, with the hour of day (UTC) */
+    /* LC_CHART: records written to HubSpot per hour (each once an hour), oldest first,
+     * with the hour of day (UTC) */
     {"web_card_chart",
      XH_SQL_IDEMPOTENT
-     "WITH w AS (SELECT date_trunc('hour', a.at) AS h, count(*) AS n FROM audit_event a"
+     "WITH w AS (SELECT date_trunc('hour', a.at) AS h, count(DISTINCT (a.object, a.xero_id)) AS n"
+     "  FROM audit_event a"
      "  WHERE a.link_id = $1::bigint AND a.action = 'hubspot.write' AND a.outcome = 'ok'"
      "  AND a.at >= date_trunc('hour', now()) - interval '47 hours' GROUP BY 1)"
      " SELECT extract(hour FROM g.h AT TIME ZONE 'UTC')::int, coalesce(w.n, 0)"
@@ -279,14 +281,36 @@ add_progress(struct web_ctx *ctx, const char *id, const char *status, struct jso
 	return add_passes(ctx, id, p);
 }
 
+/* n with thousands separators ("250,000"), into out. */
+static void
+thousands(char *out, size_t outlen, long long n)
+{
+	char digits[32];
+	size_t len, j = 0;
+
+	snprintf(digits, sizeof(digits), "%lld", n < 0 ? 0 : n);
+	len = strlen(digits);
+	for (size_t i = 0; i < len && j + 2 < outlen; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = digits[i];
+	}
+	out[j] = '\0';
+}
+
 /* One budget line: used of max, with its percentage. */
 static struct json_object *
 budget(long long used, long long max)
 {
 	struct json_object *b = json_object_new_object();
+	char s[40];
 
 	put_i(b, "used", used);
 	put_i(b, "max", max);
+	thousands(s, sizeof(s), used);
+	put_s(b, "used_label", s);
+	thousands(s, sizeof(s), max);
+	put_s(b, "max_label", s);
 	put_i(b, "percent", max > 0 ? (used >= max ? 100 : used * 100 / max) : 0);
 	put_b(b, "high", max > 0 && used * 5 >= max * 4);
 	return b;
