@@ -151,6 +151,18 @@ pull_refusal(enum sync_link_action act, const struct sync_link_state *st)
 	return NULL;
 }
 
+const char *
+sync_link_refusal(enum sync_link_action act, const struct sync_link_state *st)
+{
+	if (act == SYNC_LINK_PAUSE)
+		return strcmp(st->status, "active") == 0 ? NULL
+		                                         : "Only an active link can be paused.";
+	if (act == SYNC_LINK_RESUME)
+		return strcmp(st->status, "paused") == 0 ? NULL
+		                                         : "Only a paused link can be resumed.";
+	return pull_refusal(act, st);
+}
+
 /*
  * The status act moves the link to (*to, from *from; NULL: no move), or a
  * refusal in msg. Returns 0 to go on, 1 when nothing is to be done (msg
@@ -172,9 +184,7 @@ plan_action(enum sync_link_action act, const struct sync_link_state *st, const c
 			return 1;
 		}
 		if (strcmp(st->status, want) != 0) {
-			snprintf(msg, msglen, "Only %s link can be %s; this one is %s.",
-			         act == SYNC_LINK_PAUSE ? "an active" : "a paused",
-			         act == SYNC_LINK_PAUSE ? "paused" : "resumed", st->status);
+			snprintf(msg, msglen, "%s", sync_link_refusal(act, st));
 			return -1;
 		}
 		*from = want, *to = next;
@@ -259,18 +269,6 @@ actor_copy(char *out, size_t outlen, const char *actor)
 			n--;
 	}
 	snprintf(out, outlen, "%.*s", (int)n, s);
-}
-
-const char *
-sync_link_refusal(enum sync_link_action act, const struct sync_link_state *st)
-{
-	if (act == SYNC_LINK_PAUSE)
-		return strcmp(st->status, "active") == 0 ? NULL
-		                                         : "Only an active link can be paused.";
-	if (act == SYNC_LINK_RESUME)
-		return strcmp(st->status, "paused") == 0 ? NULL
-		                                         : "Only a paused link can be resumed.";
-	return pull_refusal(act, st);
 }
 
 enum xh_err
