@@ -1,20 +1,24 @@
 /*
- * cmd_link.c: `xhsync link add|list|show|set`: the operator's view of
- * links (one Xero organisation to one HubSpot portal). `show` gives the
- * state of every object: mirrored, in sync, pending, failed, excluded.
- * `set` changes one setting at a time, checked by the rules the console
- * uses too (src/sync/link_settings.c), and audited.
+ * cmd_link.c: `xhsync link add|list|show|set|pause|resume|backfill`: the
+ * operator's view of links (one Xero organisation to one HubSpot portal).
+ * `show` gives the state of every object: mirrored, in sync, pending,
+ * failed, excluded (the numbers the console's dashboard shows, from
+ * src/sync/link_ops.c). `set` changes one setting at a time, checked by
+ * the rules the console uses too (src/sync/link_settings.c), and audited.
+ * pause, resume and backfill are the console's buttons (link_ops.c too).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "sync/link_settings.h"
+#include "sync/link_ops.h"
 
 static int cmd_link_add(struct cli_ctx *ctx, int argc, char **argv);
 static int cmd_link_list(struct cli_ctx *ctx, int argc, char **argv);
 static int cmd_link_show(struct cli_ctx *ctx, int argc, char **argv);
 static int cmd_link_set(struct cli_ctx *ctx, int argc, char **argv);
+static int cmd_link_act(struct cli_ctx *ctx, int argc, char **argv);
 
 const struct cli_cmd cli_link_cmds[] = {
     {"add", cmd_link_add, CLI_NEEDS_DB, "NAME", "create a link (status setup); prints its id",
@@ -27,15 +31,20 @@ const struct cli_cmd cli_link_cmds[] = {
      "poll_interval_s, match_key, conflict_policy, currencies, filters.invoice_from, "
      "filters.customers_only, contact_persons, paid_mode, the vendor ids",
      NULL},
+    {"pause", cmd_link_act, CLI_NEEDS_DB, "LINK",
+     "pause an active link: its jobs wait in the queue, none is lost", NULL},
+    {"resume", cmd_link_act, CLI_NEEDS_DB, "LINK", "resume a paused link: waiting jobs go on",
+     NULL},
+    {"backfill", cmd_link_act, CLI_NEEDS_DB, "LINK",
+     "full pull of every enabled object, then the push (a set-up link becomes active)", NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 
 enum link_sql {
-	LQ_ADD,     /* LQ_ADD */
-	LQ_LIST,    /* LQ_LIST */
-	LQ_SHOW,    /* LQ_SHOW */
-	LQ_CREDS,   /* LQ_CREDS */
-	LQ_OBJECTS, /* LQ_OBJECTS */
+	LQ_ADD,   /* LQ_ADD */
+	LQ_LIST,  /* LQ_LIST */
+	LQ_SHOW,  /* LQ_SHOW */
+	LQ_CREDS, /* LQ_CREDS */
 	LQ__MAX
 };
 
@@ -51,20 +60,6 @@ static const struct xh_sql link_sql[LQ__MAX] = {
     {"cli_link_creds", /* which secrets exist, never what they are */
      "SELECT vendor, purpose, version, coalesce(expires_at::text, '-') FROM credential"
      " WHERE link_id = $1::bigint ORDER BY vendor, purpose", 1},
-    {"cli_link_objects", /* per HubSpot object: mirrored, in sync, pending, failed, excluded */
-     "WITH o (obj, src, n) AS (VALUES ('company', 'contact', 1), ('contact', 'contact', 2),"
-     "  ('invoice', 'invoice', 3), ('product', 'item', 4)),"
-     " m AS (SELECT o.obj, o.n, count(r.xero_id) AS mirrored,"
-     "  count(*) FILTER (WHERE h.hubspot_id IS NOT NULL AND h.failed_hash IS NULL"
-     "   AND h.last_error IS NULL) AS synced,"
-     "  count(*) FILTER (WHERE r.xero_id IS NOT NULL AND (h.xero_id IS NULL OR"
-     "   (h.pushed_hash IS NULL AND h.failed_hash IS NULL AND h.last_error IS NULL))) AS pending,"
-     "  count(*) FILTER (WHERE h.failed_hash IS NOT NULL OR h.last_error IS NOT NULL) AS failed,"
-     "  count(*) FILTER (WHERE h.excluded IS NOT NULL) AS excluded"
-     "  FROM o LEFT JOIN xero_record r ON r.link_id = $1::bigint AND r.object = o.src"
-     "  LEFT JOIN hubspot_ref h ON h.link_id = $1::bigint AND h.object = o.obj"
-     "   AND h.xero_id = r.xero_id GROUP BY o.obj, o.n)"
-     " SELECT obj, mirrored, synced, pending, failed, excluded FROM m ORDER BY n", 1},
 };
 /* clang-format on */
 
@@ -123,8 +118,9 @@ cmd_link_list(struct cli_ctx *ctx, int argc, char **argv)
 
 /* Prints the credential rows and the per-object table of a link. */
 static int
-show_details(struct cli_ctx *ctx, const char *link)
+show_details(struct cli_ctx *ctx, const char *link, long long link_id)
 {
+	struct sync_link_count n[SYNC_LINK_NOBJ];
 	PGresult *res = NULL;
 
 	if (xh_db_execv(ctx->db, &link_sql[LQ_CREDS], &res, link) != XH_OK)
@@ -134,15 +130,13 @@ show_details(struct cli_ctx *ctx, const char *link)
 		printf("  %-8s %-12s version %s, expires %s\n", PQgetvalue(res, i, 0),
 		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
 	PQclear(res);
-	if (xh_db_execv(ctx->db, &link_sql[LQ_OBJECTS], &res, link) != XH_OK)
+	if (sync_link_counts(ctx->db, link_id, n) != XH_OK)
 		return cli_fail("link show: %s", xh_db_error(ctx->db));
 	printf("%-10s %9s %9s %9s %9s %9s\n", "OBJECT", "MIRRORED", "IN SYNC", "PENDING", "FAILED",
 	       "EXCLUDED");
-	for (int i = 0; i < PQntuples(res); i++)
-		printf("%-10s %9s %9s %9s %9s %9s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-		       PQgetvalue(res, i, 5));
-	PQclear(res);
+	for (int i = 0; i < SYNC_LINK_NOBJ; i++)
+		printf("%-10s %9lld %9lld %9lld %9lld %9lld\n", n[i].object, n[i].mirrored,
+		       n[i].synced, n[i].pending, n[i].failed, n[i].excluded);
 	return CLI_OK;
 }
 
@@ -166,7 +160,7 @@ cmd_link_show(struct cli_ctx *ctx, int argc, char **argv)
 	       PQgetvalue(res, 0, 2)[0] ? " (" : "", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
 	       PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
 	PQclear(res);
-	return show_details(ctx, argv[1]);
+	return show_details(ctx, argv[1], link);
 }
 
 /* The keys link set accepts, for its error message. */
@@ -214,4 +208,26 @@ cmd_link_set(struct cli_ctx *ctx, int argc, char **argv)
 		printf("link %s: %s = %s\n", argv[1], key, val);
 	xh_arena_free(a);
 	return rc;
+}
+
+/* link pause|resume|backfill LINK: the console's lifecycle buttons. */
+static int
+cmd_link_act(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const enum sync_link_action acts[] = {SYNC_LINK_PAUSE, SYNC_LINK_RESUME,
+	                                             SYNC_LINK_BACKFILL};
+	char msg[512];
+	long long link;
+	size_t i;
+	int rc;
+
+	if ((rc = link_arg(ctx, argc, argv, 2, &link)) != CLI_OK)
+		return rc;
+	for (i = 0; i + 1 < XH_NELEM(acts); i++)
+		if (strcmp(ctx->cmd->name, sync_link_action_name(acts[i])) == 0)
+			break;
+	if (sync_link_act(ctx->db, link, acts[i], "cli", msg, sizeof(msg)) != XH_OK)
+		return cli_fail("link %s: %s", ctx->cmd->name, msg);
+	printf("link %s: %s\n", argv[1], msg);
+	return CLI_OK;
 }

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "job.h"
+#include "sync/link_ops.h"
 #include "xero/pull.h"
 
 static const struct xh_sql link_status = {"cli_sync_link",
@@ -50,6 +51,19 @@ enqueue(struct cli_ctx *ctx, struct xh_arena *a, long long link, const char *obj
 	printf(inserted ? "enqueued %s job %lld%s%s\n"
 	                : "%s job %lld%s%s was already pending (its args now include these)\n",
 	       jn.kind, id, object ? " for " : "", object ? object : "");
+	return CLI_OK;
+}
+
+/* The whole link: what the console's "Sync now" and backfill do (link_ops.h). */
+static int
+sync_all(struct cli_ctx *ctx, long long link, int full)
+{
+	char msg[512];
+
+	if (sync_link_act(ctx->db, link, full ? SYNC_LINK_SYNC_FULL : SYNC_LINK_SYNC, "cli", msg,
+	                  sizeof(msg)) != XH_OK)
+		return cli_fail("sync: %s", msg);
+	printf("%s\n", msg);
 	return CLI_OK;
 }
 
@@ -91,9 +105,9 @@ cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 			                 argv[i]);
 	if ((rc = check_link(ctx, argv[optind])) != CLI_OK)
 		return rc;
-	a = xh_arena_new();
 	if (optind + 1 == argc)
-		rc = enqueue(ctx, a, link, NULL, full);
+		return sync_all(ctx, link, full);
+	a = xh_arena_new();
 	for (i = optind + 1; i < argc && rc == CLI_OK; i++)
 		rc = enqueue(ctx, a, link, argv[i], full);
 	xh_arena_free(a);

@@ -55,6 +55,7 @@ static const struct cfg_key cfg_keys[] = {
 	{"ratelimit", "xero_app_per_minute", CFG_INT, F(ratelimit.xero_app_per_minute), "10000", 1, INT_MAX, 0, "Xero calls per minute for the app"},
 	{"ratelimit", "hubspot_per_10s", CFG_INT, F(ratelimit.hubspot_per_10s), "100", 1, INT_MAX, 0, "HubSpot calls per 10 s per portal"},
 	{"ratelimit", "hubspot_search_per_s", CFG_INT, F(ratelimit.hubspot_search_per_s), "5", 1, INT_MAX, 0, "HubSpot search calls per second per portal"},
+	{"ratelimit", "hubspot_per_day", CFG_INT, F(ratelimit.hubspot_per_day), "250000", 1, INT_MAX, 0, "HubSpot calls per day per portal (search included)"},
 	{"sync", "poll_interval_s", CFG_INT, F(sync.poll_interval_s), "900", 60, 86400, 0, "seconds between reconciling polls of a link"},
 	{"sync", "pull_overlap_s", CFG_INT, F(sync.pull_overlap_s), "120", 1, 86400, 0, "seconds re-read before the last pull's newest record"},
 	{"sync", "full_pass_h", CFG_INT, F(sync.full_pass_h), "24", 1, 8760, 0, "hours between full pulls (changes Xero does not date)"},

@@ -61,6 +61,7 @@ struct xh_config {
 		int xero_app_per_minute;  /* [ratelimit] xero_app_per_minute */
 		int hubspot_per_10s;      /* [ratelimit] hubspot_per_10s */
 		int hubspot_search_per_s; /* [ratelimit] hubspot_search_per_s */
+		int hubspot_per_day;      /* [ratelimit] hubspot_per_day */
 	} ratelimit;
 	struct {
 		int poll_interval_s; /* [sync] poll_interval_s: reconciling poll per link */

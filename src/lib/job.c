@@ -35,8 +35,9 @@ enum job_sql {
 
 /*
  * The claim (job.h): walk the (link, vendor) groups that have ready jobs
- * with a loose index scan over job_ready_idx, drop groups whose vendor
- * scope is blocked by a 429, take the n groups whose next due job is
+ * with a loose index scan over job_ready_idx, drop groups of paused links
+ * (their jobs wait, untouched, until the link resumes) and groups whose
+ * vendor scope is blocked by a 429, take the n groups whose next due job is
  * oldest, lock up to n due jobs of each (SKIP LOCKED), and keep the n
  * with the lowest rank within their group: every group's first job
  * before any group's second.
@@ -50,7 +51,8 @@ enum job_sql {
 	"  SELECT coalesce(link_id, 0) AS l, vendor AS v FROM job WHERE state IN " JQ_READY        \
 	"   AND (coalesce(link_id, 0), vendor) > (g.l, g.v) ORDER BY 1, 2 LIMIT 1) n),"            \
 	" open_grp AS (SELECT g.l, g.v FROM grp g LEFT JOIN link k ON k.id = g.l"                  \
-	"  WHERE NOT EXISTS (SELECT 1 FROM rate_limit r WHERE r.blocked_until > now()"             \
+	"  WHERE k.status IS DISTINCT FROM 'paused'"                                               \
+	"  AND NOT EXISTS (SELECT 1 FROM rate_limit r WHERE r.blocked_until > now()"               \
 	"   AND r.scope IN (CASE g.v WHEN 'xero' THEN 'xero:' || k.xero_tenant_id"                 \
 	"    WHEN 'hubspot' THEN 'hubspot:' || k.hubspot_portal_id END,"                           \
 	"    CASE g.v WHEN 'xero' THEN 'xero:app' END))),"                                         \

@@ -100,7 +100,8 @@ struct job {
  * Claims up to n due jobs whose kind is one of kinds[0..nkinds-1], for the
  * claim token `token`. Fair across (link, vendor) groups: each group's
  * oldest due job comes before any group's second. Groups whose vendor
- * scope is blocked by a 429 are skipped. *jobs is in the arena.
+ * scope is blocked by a 429 are skipped, and so are the jobs of a paused
+ * link: they wait in the queue until it resumes. *jobs is in the arena.
  */
 enum xh_err job_claim(struct xh_db *db, const char *token, int n, const char *const *kinds,
                       int nkinds, struct xh_arena *a, struct job **jobs, int *njobs);

@@ -93,10 +93,11 @@ xh_rl_plan(const struct xh_config *cfg, const struct xh_rl_target *t, long long 
 		         0);
 	} else if (acct != NULL && t->search) {
 		plan_add(p, xh_printf(a, "hubspot-search:%s", acct),
-		         cfg->ratelimit.hubspot_search_per_s, scaled(cfg, 1000, 1), 0);
+		         cfg->ratelimit.hubspot_search_per_s, scaled(cfg, 1000, 1),
+		         cfg->ratelimit.hubspot_per_day);
 	} else if (acct != NULL) {
 		plan_add(p, xh_printf(a, "hubspot:%s", acct), cfg->ratelimit.hubspot_per_10s,
-		         scaled(cfg, 10000, 1), 0);
+		         scaled(cfg, 10000, 1), cfg->ratelimit.hubspot_per_day);
 	}
 	p->block_scope = p->n > 0 ? p->scope[0] : NULL;
 }

@@ -11,7 +11,8 @@
  *   HubSpot, per portal: hubspot_per_10s per ten seconds (sliding window,
  *     like HubSpot's TEN_SECONDLY_ROLLING), and for search endpoints
  *     hubspot_search_per_s per second instead (search is exempt from the
- *     ten-second limit).
+ *     ten-second limit); each of the two also counts calls against
+ *     hubspot_per_day per day (the day_used the console shows).
  * After the response, rl_done frees the slot and corrects the scope from
  * the vendor's headers; a 429 blocks the scope until Retry-After for every
  * worker (and the claim skips that vendor's jobs of the affected links).

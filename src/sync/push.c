@@ -282,7 +282,8 @@ check_link(struct push_run *r)
 		return job_error(r->ctx, XH_ERR_PERMANENT, "link %s is gone", r->link);
 	if (strcmp(st, "active") == 0)
 		return XH_OK;
-	r->ctx->snooze_ms = 60000;
+	/* the claim holds a paused link's jobs, so this one goes on as it resumes */
+	r->ctx->snooze_ms = strcmp(st, "paused") == 0 ? 1000 : 60000;
 	return job_error(r->ctx, XH_ERR_BUSY, "link %s is %s; the push waits", r->link, st);
 }
 

@@ -39,3 +39,7 @@ libxhweb_a_SOURCES += src/web/handlers/hubs.h src/web/handlers/link_common.c \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c \
 	src/xero/token.h src/xero/token.c src/xero/token_wire.c src/xero/api.h src/xero/api.c \
 	src/xero/check.h src/xero/check.c src/xero/check_wire.c
+# The dashboard, the link page and its lifecycle buttons (issue 13, items 7-8).
+libxhweb_a_SOURCES += src/web/handlers/link_card.h src/web/handlers/link_card.c \
+	src/web/handlers/link_chart.c src/web/handlers/link.c \
+	src/sync/link_ops.h src/sync/link_ops.c

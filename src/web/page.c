@@ -20,7 +20,7 @@ struct web_tpl_set *web_templates = NULL;
 
 /* Pages the handlers render: the set must hold each of them. */
 static const char *const required_pages[] = {
-    "base", "login", "dashboard", "users", "error", NULL,
+    "base", "login", "dashboard", "users", "error", "link", "link_card", "worker_warning", NULL,
 };
 
 /* Flash messages a redirect may ask for with ?m=CODE. */
@@ -35,6 +35,12 @@ static const struct flash {
     {"user_disabled", "ok", "The admin was disabled and signed out everywhere."},
     {"password_changed", "ok", "Your password was changed. Other sessions were signed out."},
     {"hubspot_connected", "ok", "HubSpot is connected. Test both connections to be sure."},
+    {"link_paused", "ok", "The link is paused. Queued work waits and goes on when you resume."},
+    {"link_resumed", "ok", "The link is active again. Work that waited goes on now."},
+    {"backfill_started", "ok",
+     "The backfill started: everything is read from Xero, then written to HubSpot."},
+    {"sync_started", "ok",
+     "A sync started: changes since the last one are read from Xero, then written to HubSpot."},
 };
 
 enum xh_err

@@ -32,5 +32,11 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_LINK_TEST_RUN] = {WEB_POST, "/links/{id}/test", web_handle_link_test_run, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_LINK_BOOTSTRAP] = {WEB_GET, "/links/{id}/bootstrap", web_handle_link_bootstrap, WEB_AUTH_SESSION},
     [WEB_ROUTE_LINK_BOOTSTRAP_RUN] = {WEB_POST, "/links/{id}/bootstrap", web_handle_link_bootstrap_run, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_LINK] = {WEB_GET, "/links/{id}", web_handle_link, WEB_AUTH_SESSION},
+    [WEB_ROUTE_LINK_PROGRESS] = {WEB_GET, "/links/{id}/progress.json", web_handle_link_progress, WEB_AUTH_SESSION},
+    [WEB_ROUTE_LINK_PAUSE] = {WEB_POST, "/links/{id}/pause", web_handle_link_pause, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_LINK_RESUME] = {WEB_POST, "/links/{id}/resume", web_handle_link_resume, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_LINK_SYNC] = {WEB_POST, "/links/{id}/sync", web_handle_link_sync, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_LINK_BACKFILL] = {WEB_POST, "/links/{id}/backfill", web_handle_link_backfill, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

@@ -162,6 +162,12 @@ enum web_route_id {
 	WEB_ROUTE_LINK_TEST_RUN,          /* WEB_ROUTE_LINK_TEST_RUN: POST /links/{id}/test */
 	WEB_ROUTE_LINK_BOOTSTRAP,         /* WEB_ROUTE_LINK_BOOTSTRAP: GET /links/{id}/bootstrap */
 	WEB_ROUTE_LINK_BOOTSTRAP_RUN, /* WEB_ROUTE_LINK_BOOTSTRAP_RUN: POST /links/{id}/bootstrap */
+	WEB_ROUTE_LINK,             /* WEB_ROUTE_LINK: GET /links/{id} */
+	WEB_ROUTE_LINK_PROGRESS,    /* WEB_ROUTE_LINK_PROGRESS: GET /links/{id}/progress.json */
+	WEB_ROUTE_LINK_PAUSE,       /* WEB_ROUTE_LINK_PAUSE: POST /links/{id}/pause */
+	WEB_ROUTE_LINK_RESUME,      /* WEB_ROUTE_LINK_RESUME: POST /links/{id}/resume */
+	WEB_ROUTE_LINK_SYNC,        /* WEB_ROUTE_LINK_SYNC: POST /links/{id}/sync */
+	WEB_ROUTE_LINK_BACKFILL,    /* WEB_ROUTE_LINK_BACKFILL: POST /links/{id}/backfill */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -228,6 +234,12 @@ int web_handle_users(struct web_ctx *ctx, struct web_req *req, struct web_resp *
 int web_handle_users_add(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_users_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_account_password(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_progress(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_pause(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_resume(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_sync(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_backfill(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"

@@ -24,6 +24,24 @@
 static pthread_t beat_tid;
 static struct xh_db *beat_db;
 
+/* The process's own liveness row (sql/0014_dashboard.sql), for the console. */
+enum beat_sql_id {
+	BQ_BEAT, /* BQ_BEAT */
+	BQ_END,  /* BQ_END */
+	BQ__MAX
+};
+static const struct xh_sql beat_sql[BQ__MAX] = {
+    /* BQ_BEAT */
+    {"worker_beat", /* $1 name: this process beats; rows a day old are dropped */
+     XH_SQL_IDEMPOTENT "WITH old AS (DELETE FROM worker_heartbeat"
+                       " WHERE beat_at < now() - interval '1 day' AND name <> $1)"
+                       " INSERT INTO worker_heartbeat (name) VALUES ($1)"
+                       " ON CONFLICT (name) DO UPDATE SET beat_at = now()",
+     1},
+    /* BQ_END */
+    {"worker_beat_end", XH_SQL_IDEMPOTENT "DELETE FROM worker_heartbeat WHERE name = $1", 1},
+};
+
 /* Appends n holds to a growable array. */
 static void
 holds_append(struct job_hold **arr, int *len, int *cap, const struct job_hold *h, int n)
@@ -142,6 +160,8 @@ beat(struct worker *w)
 	if (n > 0 && job_heartbeat(beat_db, h, n, NULL) != XH_OK)
 		xh_log(XH_LOG_WARN, "job.heartbeat_failed", "error", xh_db_error(beat_db), NULL);
 	free(h);
+	if (xh_db_execv(beat_db, &beat_sql[BQ_BEAT], NULL, w->name) != XH_OK)
+		xh_log(XH_LOG_WARN, "worker.heartbeat_failed", "error", xh_db_error(beat_db), NULL);
 }
 
 /*
@@ -196,6 +216,8 @@ worker_beat_join(struct worker *w)
 	pthread_cond_signal(&w->beat_wake);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(beat_tid, NULL);
+	if (xh_db_execv(beat_db, &beat_sql[BQ_END], NULL, w->name) != XH_OK)
+		xh_log(XH_LOG_WARN, "worker.heartbeat_failed", "error", xh_db_error(beat_db), NULL);
 	xh_db_free(beat_db);
 	beat_db = NULL;
 }

@@ -90,7 +90,7 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      " last_pull_at = CASE WHEN $8::boolean THEN last_pull_at ELSE now() END" PQ_KEY
      " AND pass_open AND page = $3::int AND pass_since IS NOT DISTINCT FROM " PQ_TS("$4")
      " RETURNING pass_read, coalesce(pass_total, -1),"
-     " (SELECT status = 'active' FROM link WHERE id = $1::bigint)",
+     " (SELECT status FROM link WHERE id = $1::bigint)",
      13},
     /* PQ_AUDIT */
     {"xero_pull_audit",
@@ -147,6 +147,7 @@ struct pull_run {
 	int read_one;                     /* this run has read a page */
 	int query_size;                   /* the stored size of the current query; 0: none */
 	int paused;                       /* the link stopped being active during the run */
+	int held;                         /* ... because it is paused: the job waits */
 	int full;                         /* the pass is a full one */
 	long long page_new, page_changed; /* the page's records inserted or rewritten */
 	long long nnew, nchanged;         /* the same, over this run */
@@ -187,6 +188,7 @@ load_cursor(struct pull_run *r, int full_arg)
 		return XH_ERR_NOTFOUND;
 	}
 	active = strcmp(PQgetvalue(res, 0, 0), "active") == 0;
+	r->held = strcmp(PQgetvalue(res, 0, 0), "paused") == 0;
 	r->cur.watermark_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	r->cur.since_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	r->cur.page = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
@@ -366,7 +368,8 @@ store_tx(struct xh_db *db, void *arg)
 	if (!moved) {
 		r->pass_read = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		r->pass_total = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		r->paused = PQgetvalue(res, 0, 2)[0] != 't';
+		r->paused = strcmp(PQgetvalue(res, 0, 2), "active") != 0;
+		r->held = strcmp(PQgetvalue(res, 0, 2), "paused") == 0;
 	}
 	PQclear(res);
 	if (moved)
@@ -453,6 +456,18 @@ pull_args(struct pull_run *r, int *full)
 	return XH_OK;
 }
 
+/*
+ * A paused link's pull or poll waits: the job goes back to the queue, whose
+ * claim holds it until the link resumes (job.h), and the cursor keeps the
+ * place of an open pass. Returns XH_ERR_BUSY with a short snooze.
+ */
+static enum xh_err
+pull_wait_paused(struct job_ctx *ctx, const char *link)
+{
+	ctx->snooze_ms = 1000;
+	return job_error(ctx, XH_ERR_BUSY, "link %s is paused; this waits until it resumes", link);
+}
+
 enum xh_err
 xero_pull(struct job_ctx *ctx)
 {
@@ -463,6 +478,8 @@ xero_pull(struct job_ctx *ctx)
 	err = pull_args(&r, &full);
 	if (!err)
 		err = load_cursor(&r, full);
+	if (err == XH_ERR_NOTFOUND && r.held)
+		return pull_wait_paused(ctx, r.link);
 	if (err == XH_ERR_NOTFOUND) {
 		xh_log(XH_LOG_INFO, "xero.pull_skipped", "link", r.link, "msg", "link not active",
 		       NULL);
@@ -476,7 +493,9 @@ xero_pull(struct job_ctx *ctx)
 		}
 		err = pull_page(&r);
 	}
-	if (!err && r.paused)
+	if (!err && r.held && r.cur.open)
+		return pull_wait_paused(ctx, r.link);
+	if (!err && r.paused && r.cur.open)
 		xh_log(XH_LOG_INFO, "xero.pull_stopped", "link", r.link, "object", r.o->name, "msg",
 		       "link no longer active; the pass goes on when it is", NULL);
 	else if (!err)
@@ -547,6 +566,10 @@ xero_poll(struct job_ctx *ctx)
 	if (xh_db_execv(ctx->db, &pull_sql[PQ_POLL], &res, link, object_array(ctx->arena),
 	                scheduled ? "true" : "false"))
 		return job_error(ctx, XH_ERR_DB, "reading the link: %s", xh_db_error(ctx->db));
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "paused") == 0) {
+		PQclear(res);
+		return pull_wait_paused(ctx, link);
+	}
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "active") != 0) {
 		PQclear(res);
 		xh_log(XH_LOG_INFO, "xero.poll_skipped", "link", link, "msg", "link not active",

@@ -8,6 +8,8 @@ import uuid
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CONFIG, ROOT
 
@@ -28,7 +30,10 @@ def sign_in(browser, base_url, email, password):
     browser.get(base_url + "/login")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
+    old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    # The click returns before the answer (Argon2id takes a while): wait for the next page.
+    WebDriverWait(browser, 15).until(EC.staleness_of(old))
 
 
 def test_stranger_lands_on_login_with_labelled_fields(browser, base_url, screenshot):

@@ -305,11 +305,20 @@ def test_a_links_own_poll_interval_keeps_the_scheduled_poll_from_pulling_too_oft
         w.stop()
 
 
-def test_a_pull_for_a_paused_link_reads_nothing(tmp_path):
+def test_a_pull_for_a_paused_link_reads_nothing_and_waits(tmp_path):
     with Pull(tmp_path, status="paused") as p:
-        p.run(["invoice"])
+        p.pull("invoice")
+        w = p.inst.worker(p.config)
+        time.sleep(2)
         assert p.calls("invoice") == []
         assert p.inst.one("SELECT count(*) FROM xero_record") == 0
+        # The job was never claimed: it waits for the link, attempts untouched.
+        assert [j[1:3] for j in p.jobs()] == [("available", 0)], p.jobs()
+        p.inst.q("UPDATE link SET status = 'active' WHERE id = %s", (p.link,))
+        p.inst.q("SELECT pg_notify('xhsync_job', '')")
+        assert wait_for(p.pulls_done(1), timeout=30), p.jobs()
+        w.stop()
+        p.assert_mirrored("invoice")
 
 
 def test_a_stopping_worker_leaves_the_pass_to_the_next_without_using_an_attempt(tmp_path):
@@ -427,15 +436,19 @@ def test_pausing_a_link_stops_its_pull_after_the_page_in_hand(tmp_path):
     with Pull(tmp_path, sync={"page_size": 50}) as p:
         w = p.slow_invoice_pass(200, 100)
         p.inst.q("UPDATE link SET status = 'paused' WHERE id = %s", (p.link,))
-        assert wait_for(p.pulls_done(1), timeout=10), p.jobs()
+        # The job goes back to the queue (a snooze, no attempt used) and waits there.
+        assert wait_for(lambda: [j[1] for j in p.jobs()] == ["available"] and
+                        p.jobs()[0][3] >= 1, timeout=10), p.jobs()
         stopped = p.cursor("invoice")
         assert stopped[0] is True and stopped[3] < len(p.expected("invoice"))
         n_calls = len(p.calls("invoice"))
-        time.sleep(1)
+        time.sleep(1.5)
         assert len(p.calls("invoice")) == n_calls
+        assert [j[1] for j in p.jobs()] == ["available"], p.jobs()
+        # Resumed, the same job goes on from where the pass stood.
         p.inst.q("UPDATE link SET status = 'active' WHERE id = %s", (p.link,))
-        p.pull("invoice")
-        assert wait_for(p.pulls_done(2), timeout=60), p.jobs()
+        assert wait_for(p.pulls_done(1), timeout=60), p.jobs()
         w.stop()
+        assert len(p.jobs()) == 1
         p.assert_mirrored("invoice")
         assert p.cursor("invoice")[0] is False

@@ -121,3 +121,7 @@ UNIT_TESTS += tests/unit/test_xero_check
 tests_unit_test_xero_check_SOURCES = tests/unit/test_xero_check.c src/xero/check_wire.c
 tests_unit_test_xero_check_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_check_LDADD = $(UNIT_LIBS)
+UNIT_TESTS += tests/unit/test_link_card
+tests_unit_test_link_card_SOURCES = tests/unit/test_link_card.c
+tests_unit_test_link_card_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_link_card_LDADD = $(WEB_UNIT_LIBS)

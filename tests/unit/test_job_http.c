@@ -182,10 +182,13 @@ START_TEST(plan_hubspot_portal_and_search)
 	ck_assert_int_eq(p.max[0], 190);
 	ck_assert_int_eq(p.window_ms[0], 10220);
 	ck_assert_ptr_null(p.slot_scope);
+	/* calls also count per day, against the lowest tier's daily limit by default */
+	ck_assert_int_eq(p.day_max[0], 250000);
 	t.search = 1;
 	xh_rl_plan(&CFG, &t, 1000, a, &p);
 	ck_assert_int_eq(p.n, 1);
 	ck_assert_str_eq(p.scope[0], "hubspot-search:12345");
+	ck_assert_int_eq(p.day_max[0], 250000);
 	ck_assert_int_eq(p.max[0], 5);
 	ck_assert_int_eq(p.window_ms[0], 1040);
 	t.account = NULL;
