@@ -26,6 +26,10 @@ const struct cli_cmd cli_link_cmds[] = {
      "change one setting: name, status (active|paused), xero_tenant_id, hubspot_portal_id, "
      "objects.OBJECT (on|off)",
      NULL},
+    {"disconnect", cmd_link_disconnect, CLI_NEEDS_DB, "LINK [--purge]",
+     "disconnect from Xero (its connection removed, tokens destroyed); --purge also deletes the "
+     "mirror and audit trail",
+     NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 

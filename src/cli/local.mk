@@ -14,3 +14,4 @@ xhsync_SOURCES += src/cli/cmd_hubspot.c \
 	$(HUBSPOT_AUTH_SOURCES) \
 	src/hubspot/check.h src/hubspot/check.c src/hubspot/oauth.h src/hubspot/oauth.c \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c
+xhsync_SOURCES += src/cli/cmd_link_disconnect.c $(XERO_CONNECT_SOURCES)

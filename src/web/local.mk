@@ -30,3 +30,10 @@ libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
 	src/web/handlers/webhook_xero.c src/web/handlers/webhook_hubspot.c \
 	src/xero/webhook.h src/xero/webhook.c src/xero/pull_wire.c \
 	src/hubspot/webhook.h src/hubspot/webhook.c
+# Connecting Xero (src/xero/connect.h), shared by the console and the CLI.
+XERO_CONNECT_SOURCES = src/xero/connect.h src/xero/connect_wire.c src/xero/connections.c \
+	src/xero/token.h src/xero/token.c src/xero/token_wire.c
+libxhweb_a_SOURCES += src/web/handlers/xero_web.h src/web/handlers/xero_web.c \
+	src/web/handlers/xero_connect.c src/web/handlers/xero_callback.c \
+	src/web/handlers/xero_choose.c src/web/handlers/xero_disconnect.c \
+	$(XERO_CONNECT_SOURCES)

@@ -21,5 +21,13 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_USERS_ADD] = {WEB_POST, "/users", web_handle_users_add, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_USERS_DISABLE] = {WEB_POST, "/users/{id}/disable", web_handle_users_disable, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_ACCOUNT_PASSWORD] = {WEB_POST, "/account/password", web_handle_account_password, WEB_AUTH_SESSION_CSRF},
+    /* public: a browser coming back from Xero sends no SameSite=Strict cookie; the flow is checked */
+    [WEB_ROUTE_XERO_CALLBACK] = {WEB_GET, "/oauth/xero/callback", web_handle_xero_callback, WEB_AUTH_PUBLIC},
+    [WEB_ROUTE_XERO_CONNECT] = {WEB_POST, "/connect/xero", web_handle_xero_connect, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_XERO_CHOOSE] = {WEB_GET, "/connect/xero/choose", web_handle_xero_choose, WEB_AUTH_SESSION},
+    [WEB_ROUTE_XERO_CHOOSE_POST] = {WEB_POST, "/connect/xero/choose", web_handle_xero_choose_post, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_XERO_RECONNECT] = {WEB_POST, "/links/{id}/xero/reconnect", web_handle_xero_reconnect, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_XERO_DISCONNECT] = {WEB_GET, "/links/{id}/disconnect", web_handle_xero_disconnect, WEB_AUTH_SESSION},
+    [WEB_ROUTE_XERO_DISCONNECT_POST] = {WEB_POST, "/links/{id}/disconnect", web_handle_xero_disconnect_post, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

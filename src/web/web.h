@@ -151,6 +151,13 @@ enum web_route_id {
 	WEB_ROUTE_USERS_ADD,        /* WEB_ROUTE_USERS_ADD: POST /users */
 	WEB_ROUTE_USERS_DISABLE,    /* WEB_ROUTE_USERS_DISABLE: POST /users/{id}/disable */
 	WEB_ROUTE_ACCOUNT_PASSWORD, /* WEB_ROUTE_ACCOUNT_PASSWORD: POST /account/password */
+	WEB_ROUTE_XERO_CONNECT,     /* WEB_ROUTE_XERO_CONNECT: POST /connect/xero */
+	WEB_ROUTE_XERO_CALLBACK,    /* WEB_ROUTE_XERO_CALLBACK: GET /oauth/xero/callback */
+	WEB_ROUTE_XERO_CHOOSE,      /* WEB_ROUTE_XERO_CHOOSE: GET /connect/xero/choose */
+	WEB_ROUTE_XERO_CHOOSE_POST, /* WEB_ROUTE_XERO_CHOOSE_POST: POST /connect/xero/choose */
+	WEB_ROUTE_XERO_RECONNECT,   /* WEB_ROUTE_XERO_RECONNECT: POST /links/{id}/xero/reconnect */
+	WEB_ROUTE_XERO_DISCONNECT,  /* WEB_ROUTE_XERO_DISCONNECT: GET /links/{id}/disconnect */
+	WEB_ROUTE_XERO_DISCONNECT_POST, /* WEB_ROUTE_XERO_DISCONNECT_POST: its POST */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -217,6 +224,15 @@ int web_handle_users(struct web_ctx *ctx, struct web_req *req, struct web_resp *
 int web_handle_users_add(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_users_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_account_password(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+/* Connecting and disconnecting Xero (handlers/xero_*.c). */
+int web_handle_xero_connect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_callback(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_choose(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_choose_post(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_reconnect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_disconnect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_disconnect_post(struct web_ctx *ctx, struct web_req *req,
+                                    struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"

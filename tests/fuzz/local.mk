@@ -76,3 +76,9 @@ tests_fuzz_fuzz_hubspot_auth_SOURCES = tests/fuzz/fuzz_hubspot_auth.c src/hubspo
 	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
 tests_fuzz_fuzz_hubspot_auth_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_hubspot_auth_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_xero_connect
+tests_fuzz_fuzz_xero_connect_SOURCES = tests/fuzz/fuzz_xero_connect.c src/xero/connect_wire.c \
+	src/xero/pull_wire.c
+tests_fuzz_fuzz_xero_connect_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_xero_connect_LDFLAGS = $(FUZZ_LINKFLAGS)
