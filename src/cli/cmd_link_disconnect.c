@@ -69,8 +69,8 @@ cmd_link_disconnect(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct xero_disconnect_result r;
 	struct xh_keyring kr = {0};
-	struct job j = {.kind = "cli", .args = "{}", .attempt = 1};
-	struct job_ctx jc = {0};
+	struct job j;
+	struct job_ctx jc;
 	char err[256];
 	long long link = 0;
 	int purge = 0, rc;
@@ -80,11 +80,8 @@ cmd_link_disconnect(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (xh_keyring_load(ctx->cfg.secrets.key_file, &kr, err, sizeof(err)) != XH_OK)
 		return cli_fail("%s", err);
-	j.link_id = link;
-	jc = (struct job_ctx){.job = &j, .db = ctx->db, .cfg = &ctx->cfg, .keys = &kr};
-	jc.http = xh_http_new(&ctx->cfg, ctx->db, "cli");
-	jc.arena = xh_arena_new();
-	jc.deadline_ms = xh_now_ms() + RUN_TIMEOUT_MS;
+	job_ctx_oneoff(&jc, &j, ctx->db, xh_http_new(&ctx->cfg, ctx->db, "cli"), &ctx->cfg, &kr,
+	               xh_arena_new(), link, RUN_TIMEOUT_MS);
 	e = xero_disconnect(&jc, link, purge, "cli", &r);
 	if (e == XH_OK)
 		report(link, purge, &r);

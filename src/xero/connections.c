@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "cred.h"
 #include "http.h"
 #include "lib/config.h"
@@ -23,6 +25,7 @@ enum conn_sql {
 	XC_PURGE,  /* XC_PURGE */
 	XC_UNLINK, /* XC_UNLINK */
 	XC_AUDIT,  /* XC_AUDIT */
+	XC_NEXT,   /* XC_NEXT */
 	XC__MAX
 };
 
@@ -60,6 +63,14 @@ static const struct xh_sql conn_sql[XC__MAX] = {
     {"xero_disc_audit",
      "INSERT INTO audit_event (link_id, action, outcome, actor, detail)"
      " VALUES ($1::bigint, 'xero.disconnect', 'ok', $2, $3::jsonb)", 3},
+    /* XC_NEXT: when the link holds its grant's token set, the next link of the grant */
+    {"xero_disc_next",
+     "SELECT o.id FROM link l JOIN link o ON o.xero_grant_id = l.xero_grant_id AND o.id > l.id"
+     " JOIN credential c ON c.link_id = o.id AND c.vendor = 'xero' AND c.purpose = 'oauth'"
+     " WHERE l.id = $1::bigint AND NOT EXISTS (SELECT 1 FROM link p JOIN credential pc"
+     "  ON pc.link_id = p.id AND pc.vendor = 'xero' AND pc.purpose = 'oauth'"
+     "  WHERE p.xero_grant_id = l.xero_grant_id AND p.id < l.id)"
+     " ORDER BY o.id LIMIT 1", 1},
 };
 /* clang-format on */
 
@@ -247,7 +258,59 @@ tell_xero(struct job_ctx *ctx, long long link_id, const char *cid, const char *t
 		revoke(ctx, cred.refresh_token, r);
 }
 
+/* The next link's payload with the tokens of the set being handed over. */
+static char *
+handed_over(struct xh_arena *a, const struct xh_cred *from, const char *to_json)
+{
+	json_object *o = json_tokener_parse(to_json);
+	char *out = NULL;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) || from->access_token == NULL)
+		goto out;
+	json_object_object_add(o, "access_token", json_object_new_string(from->access_token));
+	if (from->refresh_token != NULL)
+		json_object_object_add(o, "refresh_token",
+		                       json_object_new_string(from->refresh_token));
+	json_object_object_add(o, "expires_at", json_object_new_int64(from->expires_at));
+	out = xh_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+out:
+	json_object_put(o);
+	return out;
+}
+
+/*
+ * The links of a grant use its lowest link's token set (xero/token.c):
+ * before that link's credential goes, the next link of the grant gets the
+ * current set, so the others stay connected. XH_OK when there is none.
+ */
+static enum xh_err
+hand_over(struct job_ctx *ctx, const char *link)
+{
+	struct xh_cred from, to;
+	PGresult *res = NULL;
+	long long next = 0;
+	enum xh_err err;
+	char *json;
+
+	if ((err = xh_db_execv(ctx->db, &conn_sql[XC_NEXT], &res, link)) != XH_OK)
+		return err;
+	if (PQntuples(res) == 1)
+		next = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (next == 0)
+		return XH_OK;
+	if ((err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, strtoll(link, NULL, 10), "xero",
+	                        XH_CRED_OAUTH, &from)) != XH_OK ||
+	    (err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, next, "xero", XH_CRED_OAUTH,
+	                        &to)) != XH_OK)
+		return err;
+	if ((json = handed_over(ctx->arena, &from, to.json)) == NULL)
+		return XH_ERR_INVAL;
+	return xh_cred_store(ctx->db, ctx->keys, next, "xero", XH_CRED_OAUTH, json);
+}
+
 struct disc_tx {
+	struct job_ctx *ctx;
 	const char *link, *actor, *reason, *detail;
 	int purge;
 	struct xero_disconnect_result *r;
@@ -261,7 +324,8 @@ disconnect_tx(struct xh_db *db, void *arg)
 	PGresult *res = NULL;
 	enum xh_err err;
 
-	if ((err = xh_db_execv(db, &conn_sql[XC_CRED], NULL, t->link)) != XH_OK ||
+	if ((err = hand_over(t->ctx, t->link)) != XH_OK ||
+	    (err = xh_db_execv(db, &conn_sql[XC_CRED], NULL, t->link)) != XH_OK ||
 	    (err = xh_db_execv(db, &conn_sql[XC_JOBS], NULL, t->link)) != XH_OK)
 		return err;
 	if (t->purge) {
@@ -291,7 +355,7 @@ enum xh_err
 xero_disconnect(struct job_ctx *ctx, long long link_id, int purge, const char *actor,
                 struct xero_disconnect_result *r)
 {
-	struct disc_tx t = {.actor = actor, .purge = purge, .r = r};
+	struct disc_tx t = {.ctx = ctx, .actor = actor, .purge = purge, .r = r};
 	const char *cid, *tenant;
 	PGresult *res = NULL;
 	enum xh_err err;

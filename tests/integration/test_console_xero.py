@@ -26,7 +26,7 @@ def sim(xero_sim, method, path, body=None):
 
 
 def new_tenant(xero_sim, name=None):
-    name = name or "Org %s" % uuid.uuid4().hex[:8]
+    name = name or "XC Org %s" % uuid.uuid4().hex[:8]
     return sim(xero_sim, "POST", "/_sim/tenants", {"name": name})["tenantId"], name
 
 
@@ -110,9 +110,10 @@ def connection_for(xero_sim, tenant):
     return [c for c in sim_connections(xero_sim) if c["tenantId"] == tenant]
 
 
-def ping(db, link_id):
-    """Runs xero.ping with the link's stored token through the worker; its final state."""
-    out = cli("jobs", "enqueue", "xero.ping", "--link", str(link_id))
+def run_job(db, kind, link_id, args=None):
+    """Runs one job for the link through the worker; its final state."""
+    extra = ["--args", json.dumps(args)] if args else []
+    out = cli("jobs", "enqueue", kind, "--link", str(link_id), *extra)
     assert out.returncode == 0, out.stderr
     job = int(out.stdout.split()[-1])
     cur = db.cursor()
@@ -122,6 +123,11 @@ def ping(db, link_id):
         state = cur.fetchone()[0]
         return state in ("completed", "discarded", "retryable") and state
     return wait_for(done, timeout=20)
+
+
+def ping(db, link_id):
+    """xero.ping: one Xero call with the link's token set and organisation."""
+    return run_job(db, "xero.ping", link_id)
 
 
 def connected_link(client, base_url, db, xero_sim, name=None):
@@ -137,7 +143,8 @@ def connected_link(client, base_url, db, xero_sim, name=None):
 def clean_xero_links(db):
     """Links of earlier tests would share the simulator's one Xero user."""
     yield
-    db.cursor().execute("DELETE FROM link WHERE xero_user_id IS NOT NULL OR xero_grant_id IS NOT NULL")
+    db.cursor().execute("DELETE FROM link WHERE xero_user_id IS NOT NULL OR xero_grant_id IS NOT NULL"
+                        " OR xero_tenant_name LIKE 'XC %'")
 
 
 # ---- connect ---------------------------------------------------------------
@@ -186,7 +193,7 @@ def test_state_and_verifier_are_stored_hashed_and_bound_to_the_session(base_url,
 
 def test_connect_one_organisation_makes_a_link_named_after_it(base_url, db, xero_sim):
     c = signed_in(base_url)
-    tenant, name = new_tenant(xero_sim, "Maple <Florists> & \"Sons\"")
+    tenant, name = new_tenant(xero_sim, "XC Maple <Florists> & \"Sons\"")
     r, cb_url = connect(c, base_url, [tenant])
     assert r.status == 303 and r.header("Location") == "/connect/xero/choose"
     assert r.header("Referrer-Policy") == "no-referrer"
@@ -194,7 +201,7 @@ def test_connect_one_organisation_makes_a_link_named_after_it(base_url, db, xero
     page = c.get("/connect/xero/choose")
     assert page.status == 200
     assert b"Maple &lt;Florists&gt; &amp; &quot;Sons&quot;" in page.body
-    assert b"a new link" in page.body
+    assert b"becomes a new link" in page.body
     assert b"access_token" not in page.body and query_of(cb_url)["code"].encode() not in page.body
     r = choose(c, [tenant])
     assert r.status == 303
@@ -241,6 +248,7 @@ def test_choose_needs_a_ticked_organisation_and_keeps_the_list(base_url, db, xer
     r = choose(c, [])
     assert r.status == 422
     assert b"Organisations: tick at least one" in r.body and name.encode() in r.body
+    assert b" checked>" not in r.body  # what was submitted (nothing ticked) is kept
     r = choose(c, [str(uuid.uuid4())])
     assert r.status == 422 and b"not part of this sign-in" in r.body
     assert link_of(db, tenant) == []
@@ -253,7 +261,7 @@ def test_connecting_an_organisation_again_updates_its_link(base_url, db, xero_si
     before = xero_cred(db, link_id)
     connect(c, base_url, [tenant])
     page = c.get("/connect/xero/choose")
-    assert b"updates the link" in page.body
+    assert b"updates its link" in page.body
     assert choose(c, [tenant]).status == 303
     assert [row[0] for row in link_of(db, tenant)] == [link_id]
     after = xero_cred(db, link_id)
@@ -316,16 +324,21 @@ def test_forged_or_missing_state_is_refused(base_url, db):
     assert r.status == 400 and b"<script>" not in r.body
 
 
-def test_expired_state_is_refused(base_url, db, xero_sim):
+def _tampered_flow(base_url, db, xero_sim, change):
+    """Callback reply after `SET change` on the flow's row between consent and callback."""
     c = signed_in(base_url)
     tenant, _ = new_tenant(xero_sim)
     url = consent(start(c), tenants=[tenant])
-    db.cursor().execute("UPDATE oauth_flow SET expires_at = now() - interval '1 second'"
-                        " WHERE provider = 'xero' AND state = %s",
+    db.cursor().execute("UPDATE oauth_flow SET " + change + " WHERE provider = 'xero' AND state = %s",
                         (hashlib.sha256(query_of(url)["state"].encode()).hexdigest(),))
     r = callback(c, url, base_url)
-    assert r.status == 400 and b"took too long" in r.body
     assert link_of(db, tenant) == []
+    return r
+
+
+def test_expired_state_is_refused(base_url, db, xero_sim):
+    r = _tampered_flow(base_url, db, xero_sim, "expires_at = now() - interval '1 second'")
+    assert r.status == 400 and b"took too long" in r.body
 
 
 def test_callback_in_another_session_is_refused(base_url, db, xero_sim):
@@ -360,15 +373,8 @@ def test_code_used_twice_is_refused(base_url, db, xero_sim):
 
 
 def test_missing_verifier_is_refused(base_url, db, xero_sim):
-    c = signed_in(base_url)
-    tenant, _ = new_tenant(xero_sim)
-    url = consent(start(c), tenants=[tenant])
-    db.cursor().execute("UPDATE oauth_flow SET code_verifier = repeat('0', 64) WHERE provider = 'xero'"
-                        " AND state = %s",
-                        (hashlib.sha256(query_of(url)["state"].encode()).hexdigest(),))
-    r = callback(c, url, base_url)
+    r = _tampered_flow(base_url, db, xero_sim, "code_verifier = repeat('0', 64)")
     assert r.status == 400 and b"security check is missing" in r.body
-    assert link_of(db, tenant) == []
 
 
 def test_connect_needs_the_csrf_token(base_url):
@@ -436,6 +442,18 @@ def _mirror(db, link_id):
                 (link_id,))
 
 
+def _disconnect(c, link_id, data=None):
+    page = c.get("/links/%d/disconnect" % link_id)
+    fields = {"csrf": form_token(page.body, "/links/%d/disconnect" % link_id)}
+    if data:
+        fields["data"] = data
+    return c.post("/links/%d/disconnect" % link_id, fields)
+
+
+def _log_since(xero_sim):
+    return max([e["id"] for e in sim(xero_sim, "GET", "/_sim/requests")] or [0])
+
+
 def _counts(db, link_id):
     cur = db.cursor()
     cur.execute("SELECT (SELECT count(*) FROM xero_record WHERE link_id = %s),"
@@ -462,10 +480,8 @@ def test_disconnect_deletes_the_connection_by_its_id_and_destroys_credentials(ba
     link_id, tenant, _ = connected_link(c, base_url, db, xero_sim)
     conn_id = link_of(db, tenant)[0][3]
     _mirror(db, link_id)
-    since = max([e["id"] for e in sim(xero_sim, "GET", "/_sim/requests")] or [0])
-    page = c.get("/links/%d/disconnect" % link_id)
-    r = c.post("/links/%d/disconnect" % link_id,
-               {"csrf": form_token(page.body, "/links/%d/disconnect" % link_id), "data": "keep"})
+    since = _log_since(xero_sim)
+    r = _disconnect(c, link_id, "keep")
     assert r.status == 303 and r.header("Location") == "/links/%d?m=xero_disconnected" % link_id
     log = sim(xero_sim, "GET", "/_sim/requests?since=%d" % since)
     deletes = [e for e in log if e["method"] == "DELETE"]
@@ -492,9 +508,7 @@ def test_disconnect_with_purge_deletes_the_mirror_and_audit(base_url, db, xero_s
     c = signed_in(base_url)
     link_id, tenant, _ = connected_link(c, base_url, db, xero_sim)
     _mirror(db, link_id)
-    page = c.get("/links/%d/disconnect" % link_id)
-    r = c.post("/links/%d/disconnect" % link_id,
-               {"csrf": form_token(page.body, "/links/%d/disconnect" % link_id), "data": "purge"})
+    r = _disconnect(c, link_id, "purge")
     assert r.status == 303 and r.header("Location").endswith("m=xero_disconnected_purged")
     assert _counts(db, link_id) == (0, 0)
     assert xero_cred(db, link_id) is None
@@ -508,9 +522,8 @@ def test_disconnect_keeps_a_sign_in_other_links_share(base_url, db, xero_sim):
     l1, l2 = link_of(db, t1)[0][0], link_of(db, t2)[0][0]
     page = c.get("/links/%d/disconnect" % l1)
     assert b"is kept, because 1 other link(s)" in page.body
-    since = max([e["id"] for e in sim(xero_sim, "GET", "/_sim/requests")] or [0])
-    r = c.post("/links/%d/disconnect" % l1,
-               {"csrf": form_token(page.body, "/links/%d/disconnect" % l1)})
+    since = _log_since(xero_sim)
+    r = _disconnect(c, l1)
     assert r.status == 303
     log = sim(xero_sim, "GET", "/_sim/requests?since=%d" % since)
     assert not any(e["path"] == "/connect/revocation" for e in log)
@@ -524,7 +537,7 @@ def test_link_disconnect_command_does_the_same(base_url, db, xero_sim):
     link_id, tenant, _ = connected_link(c, base_url, db, xero_sim)
     conn_id = link_of(db, tenant)[0][3]
     _mirror(db, link_id)
-    since = max([e["id"] for e in sim(xero_sim, "GET", "/_sim/requests")] or [0])
+    since = _log_since(xero_sim)
     out = cli("link", "disconnect", str(link_id), "--purge")
     assert out.returncode == 0, out.stderr
     assert "connection to the organisation was removed" in out.stdout
@@ -544,10 +557,37 @@ def test_disconnect_when_xero_refuses_still_disconnects_here(base_url, db, xero_
     for t in sim(xero_sim, "GET", "/_sim/tokens")["refresh_tokens"]:
         if t["auth_event_id"] == event:
             sim(xero_sim, "POST", "/_sim/tokens/revoke", {"token": t["token"]})
-    page = c.get("/links/%d/disconnect" % link_id)
-    r = c.post("/links/%d/disconnect" % link_id,
-               {"csrf": form_token(page.body, "/links/%d/disconnect" % link_id)})
+    r = _disconnect(c, link_id)
     assert r.status == 303 and r.header("Location").endswith("m=xero_disconnected_untold")
     assert xero_cred(db, link_id) is None
     flash = c.get(r.header("Location"))
     assert b"Xero could not be told" in flash.body
+
+
+def test_links_of_one_consent_share_one_token_set(base_url, db, xero_sim):
+    # Xero rotates the refresh token on every use: copies refreshed apart would fork it.
+    c = signed_in(base_url)
+    (t1, _), (t2, _) = new_tenant(xero_sim), new_tenant(xero_sim)
+    connect(c, base_url, [t1, t2])
+    assert choose(c, [t1, t2]).status == 303
+    l1, l2 = link_of(db, t1)[0][0], link_of(db, t2)[0][0]
+    for link in (l1, l2):
+        cli("link", "set", str(link), "status=active")
+    v1, v2 = xero_cred(db, l1)[0], xero_cred(db, l2)[0]
+    since = _log_since(xero_sim)
+    assert run_job(db, "xero.token_keepalive", l2, {"max_age_s": 0}) == "completed"
+    log = sim(xero_sim, "GET", "/_sim/requests?since=%d" % since)
+    assert len([e for e in log if e["path"] == "/connect/token"]) == 1
+    assert (xero_cred(db, l1)[0], xero_cred(db, l2)[0]) == (v1 + 1, v2)  # the grant's one row
+    # l2 calls Xero for its own organisation with the shared set.
+    since = _log_since(xero_sim)
+    assert ping(db, l2) == "completed"
+    calls = [e for e in sim(xero_sim, "GET", "/_sim/requests?since=%d" % since)
+             if e["path"].endswith("/Organisation")]
+    assert calls and calls[-1]["headers"].get("xero-tenant-id", calls[-1]["headers"].get("Xero-Tenant-Id")) == t2
+    # Disconnecting the link that holds the set hands it to the next one.
+    assert _disconnect(c, l1).status == 303
+    assert xero_cred(db, l2)[0] == v2 + 1
+    assert ping(db, l2) == "completed"
+    assert run_job(db, "xero.token_keepalive", l2, {"max_age_s": 0}) == "completed"
+    assert xero_cred(db, l2)[0] == v2 + 2

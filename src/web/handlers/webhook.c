@@ -30,22 +30,30 @@ static const struct xh_sql wh_sql[WH__MAX] = {
 static struct xh_keyring wh_keyring;
 static int wh_keyring_state; /* 0 not read, 1 read, -1 unreadable */
 
-enum xh_err
-web_wh_keys(struct web_ctx *ctx, struct xh_arena *a, const char *vendor, const char ***keys,
-            size_t *n)
+const struct xh_keyring *
+web_keyring(struct web_ctx *ctx)
 {
 	char err[256];
 
 	if (wh_keyring_state == 0) {
 		wh_keyring_state = 1;
 		if (xh_keyring_load(ctx->cfg->secrets.key_file, &wh_keyring, err, sizeof(err))) {
-			xh_log(XH_LOG_ERROR, "webhook.keyring", "error", err, NULL);
+			xh_log(XH_LOG_ERROR, "web.keyring", "error", err, NULL);
 			wh_keyring_state = -1;
 		}
 	}
-	if (wh_keyring_state < 0)
+	return wh_keyring_state < 0 ? NULL : &wh_keyring;
+}
+
+enum xh_err
+web_wh_keys(struct web_ctx *ctx, struct xh_arena *a, const char *vendor, const char ***keys,
+            size_t *n)
+{
+	const struct xh_keyring *kr = web_keyring(ctx);
+
+	if (kr == NULL)
 		return XH_ERR_CONFIG;
-	return xh_webhook_keys_load(ctx->db, &wh_keyring, a, vendor, keys, n);
+	return xh_webhook_keys_load(ctx->db, kr, a, vendor, keys, n);
 }
 
 char *

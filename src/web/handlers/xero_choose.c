@@ -45,6 +45,29 @@ static const struct xh_sql ch_sql[CH__MAX] = {
 };
 /* clang-format on */
 
+/*
+ * Ticks each organisation: all of them on a first showing (the admin chose
+ * them on Xero's page already), else what the admin ticked (a refused form
+ * keeps its input).
+ */
+static void
+tick(struct json_object *orgs, const struct web_req *req, int refused)
+{
+	size_t n = orgs != NULL ? json_object_array_length(orgs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(orgs, i), *id = NULL;
+		int on = !refused;
+
+		json_object_object_get_ex(o, "tenant_id", &id);
+		for (size_t k = 0; refused && id != NULL && k < req->form.n; k++)
+			if (strcmp(req->form.v[k].key, "tenant") == 0 &&
+			    strcmp(req->form.v[k].val, json_object_get_string(id)) == 0)
+				on = 1;
+		json_object_object_add(o, "checked", json_object_new_boolean(on));
+	}
+}
+
 /* Renders the page for the session's grant; error names the field at fault. */
 static int
 choose_page(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int status,
@@ -69,10 +92,8 @@ choose_page(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int
 	orgs = json_tokener_parse(PQgetvalue(res, 0, 1));
 	d = json_object_new_object();
 	json_object_object_add(d, "grant", json_object_new_string(PQgetvalue(res, 0, 0)));
+	tick(orgs, req, error != NULL);
 	json_object_object_add(d, "orgs", orgs != NULL ? orgs : json_object_new_array());
-	json_object_object_add(
-	    d, "several",
-	    json_object_new_boolean(orgs != NULL && json_object_array_length(orgs) > 1));
 	if (error != NULL)
 		json_object_object_add(d, "error", json_object_new_string(error));
 	PQclear(res);

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "log.h"
+#include "web/handlers/webhook.h"
 #include "web/handlers/xero_web.h"
 
 #define RUN_TIMEOUT_MS 25000 /* nginx gives a FastCGI answer 60 s */
@@ -46,39 +47,20 @@ static const struct xh_sql xw_sql[XW__MAX] = {
 };
 /* clang-format on */
 
-/* Loaded once per process: children serve many requests. */
-static struct xh_keyring xw_keyring;
-static int xw_keyring_state; /* 0 not read, 1 read, -1 unreadable */
+/* Made once per process: children serve many requests. */
 static struct xh_http *xw_http;
 
 enum xh_err
 web_xero_run(struct web_ctx *ctx, struct web_req *req, long long link_id, struct web_xero_run *r)
 {
-	char err[256];
+	const struct xh_keyring *kr = web_keyring(ctx);
 
-	memset(r, 0, sizeof(*r));
-	if (xw_keyring_state == 0) {
-		xw_keyring_state = 1;
-		if (xh_keyring_load(ctx->cfg->secrets.key_file, &xw_keyring, err, sizeof(err))) {
-			xh_log(XH_LOG_ERROR, "web.xero_keyring", "error", err, NULL);
-			xw_keyring_state = -1;
-		}
-	}
-	if (xw_keyring_state < 0)
+	if (kr == NULL)
 		return XH_ERR_CONFIG;
 	if (xw_http == NULL && (xw_http = xh_http_new(ctx->cfg, ctx->db, "web")) == NULL)
 		return XH_ERR_CONFIG;
-	r->job.kind = "web.xero";
-	r->job.link_id = link_id;
-	r->job.args = "{}";
-	r->job.attempt = 1;
-	r->ctx.job = &r->job;
-	r->ctx.db = ctx->db;
-	r->ctx.http = xw_http;
-	r->ctx.cfg = ctx->cfg;
-	r->ctx.keys = &xw_keyring;
-	r->ctx.arena = req->arena;
-	r->ctx.deadline_ms = xh_now_ms() + RUN_TIMEOUT_MS;
+	job_ctx_oneoff(&r->ctx, &r->job, ctx->db, xw_http, ctx->cfg, kr, req->arena, link_id,
+	               RUN_TIMEOUT_MS);
 	return XH_OK;
 }
 
