@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CONFIG
 from test_home import admin, sign_in  # noqa: F401 (a fixture and a helper shared with test_home)
@@ -50,15 +51,32 @@ def labelled(browser, ids):
 
 
 def only_tick(browser, tenant_id):
-    """On the simulator's consent page: tick this organisation only."""
-    for box in browser.find_elements(By.CSS_SELECTOR, "input[name='tenant']"):
-        if box.is_selected() != (box.get_attribute("value") == tenant_id):
-            box.click()
+    """On the simulator's consent page (it lists every organisation): tick this one only."""
+    browser.execute_script(
+        "document.querySelectorAll(\"input[name='tenant']\").forEach("
+        "b => { b.checked = b.value === arguments[0]; })", tenant_id)
+    assert browser.find_element(By.CSS_SELECTOR, "input[value='%s']" % tenant_id).is_selected()
+
+
+def wait_path(browser, base_url, path_start, timeout=10):
+    """Waits until the browser is at base_url + a path starting with path_start."""
+    WebDriverWait(browser, timeout).until(lambda b: b.current_url.startswith(base_url + path_start))
+    return browser.current_url
+
+
+def at_consent(browser, timeout=10):
+    """Waits for the simulator's consent page."""
+    WebDriverWait(browser, timeout).until(lambda b: b.find_elements(By.ID, "approve"))
+    assert "/identity/connect/authorize" in browser.current_url
+
+
+def enter(browser, base_url, admin):
+    sign_in(browser, base_url, *admin)
+    WebDriverWait(browser, 10).until(lambda b: b.current_url == base_url + "/")
 
 
 def test_connect_xero_from_the_dashboard(browser, base_url, admin, db, tenant, screenshot):
-    sign_in(browser, base_url, *admin)
-    assert browser.current_url == base_url + "/"
+    enter(browser, base_url, admin)
     labelled(browser, ("scopes-granular", "scopes-legacy"))
     assert browser.find_element(By.ID, "scopes-granular").is_selected()
     screenshot("xero-connect-dashboard")
@@ -67,12 +85,13 @@ def test_connect_xero_from_the_dashboard(browser, base_url, admin, db, tenant, s
     browser.switch_to.active_element.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.get_attribute("id") == "connect-xero"
     browser.switch_to.active_element.send_keys(Keys.ENTER)
-    assert "/identity/connect/authorize" in browser.current_url
+    at_consent(browser)
     assert "Organisations" in browser.page_source
     only_tick(browser, tenant[0])
     screenshot("xero-consent-simulator")
     browser.find_element(By.ID, "approve").click()
-    assert browser.current_url == base_url + "/connect/xero/choose"  # the code is not in the URL
+    # Back from Xero, on a URL without the code.
+    assert wait_path(browser, base_url, "/connect/xero/choose") == base_url + "/connect/xero/choose"
     assert tenant[1] in browser.find_element(By.TAG_NAME, "main").text
     box = browser.find_element(By.CSS_SELECTOR, "input[name='tenant'][value='%s']" % tenant[0])
     assert box.is_selected()  # the only one, ticked
@@ -82,6 +101,7 @@ def test_connect_xero_from_the_dashboard(browser, base_url, admin, db, tenant, s
     box.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.get_attribute("id") == "choose-submit"
     browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_path(browser, base_url, "/links/")
     cur = db.cursor()
     cur.execute("SELECT id, name, xero_connection_id IS NOT NULL FROM link WHERE xero_tenant_id = %s",
                 (tenant[0],))
@@ -103,7 +123,7 @@ def test_connect_xero_from_the_dashboard(browser, base_url, admin, db, tenant, s
     browser.find_element(By.ID, "data-keep").send_keys(Keys.TAB)
     assert browser.switch_to.active_element.get_attribute("id") == "disconnect"
     browser.switch_to.active_element.send_keys(Keys.ENTER)
-    assert browser.current_url.endswith("/links/%d?m=xero_disconnected" % link_id)
+    assert wait_path(browser, base_url, "/links/%d?m=" % link_id).endswith("m=xero_disconnected")
     assert "disconnected from Xero" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     cur.execute("SELECT count(*) FROM credential WHERE link_id = %s AND vendor = 'xero'", (link_id,))
     assert cur.fetchone()[0] == 0
@@ -111,11 +131,11 @@ def test_connect_xero_from_the_dashboard(browser, base_url, admin, db, tenant, s
 
 def test_denying_on_xeros_page_explains_and_offers_to_start_again(browser, base_url, admin, db,
                                                                    tenant, screenshot):
-    sign_in(browser, base_url, *admin)
-    assert browser.current_url == base_url + "/"
+    enter(browser, base_url, admin)
     browser.find_element(By.ID, "connect-xero").click()
+    at_consent(browser)
     browser.find_element(By.ID, "deny").click()
-    assert browser.current_url.startswith(base_url + "/oauth/xero/callback?error=access_denied")
+    wait_path(browser, base_url, "/oauth/xero/callback?error=access_denied")
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "not allowed" in main and "start again" in main.lower()
     assert browser.find_element(By.ID, "connect-xero").is_displayed()
@@ -126,13 +146,15 @@ def test_denying_on_xeros_page_explains_and_offers_to_start_again(browser, base_
 
 
 def test_choose_without_a_tick_names_the_field(browser, base_url, admin, db, tenant, screenshot):
-    sign_in(browser, base_url, *admin)
-    assert browser.current_url == base_url + "/"
+    enter(browser, base_url, admin)
     browser.find_element(By.ID, "connect-xero").click()
+    at_consent(browser)
     only_tick(browser, tenant[0])
     browser.find_element(By.ID, "approve").click()
+    wait_path(browser, base_url, "/connect/xero/choose")
     browser.find_element(By.CSS_SELECTOR, "input[name='tenant'][value='%s']" % tenant[0]).click()
     browser.find_element(By.ID, "choose-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "choose-error"))
     assert "Organisations: tick at least one" in browser.find_element(By.ID, "choose-error").text
     assert browser.find_element(By.TAG_NAME, "fieldset").get_attribute("aria-invalid") == "true"
     assert not browser.find_element(By.CSS_SELECTOR, "input[name='tenant']").is_selected()  # kept as sent
