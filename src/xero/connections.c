@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <json-c/json.h>
+#include <time.h>
 
 #include "cred.h"
 #include "http.h"
@@ -258,26 +257,6 @@ tell_xero(struct job_ctx *ctx, long long link_id, const char *cid, const char *t
 		revoke(ctx, cred.refresh_token, r);
 }
 
-/* The next link's payload with the tokens of the set being handed over. */
-static char *
-handed_over(struct xh_arena *a, const struct xh_cred *from, const char *to_json)
-{
-	json_object *o = json_tokener_parse(to_json);
-	char *out = NULL;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object) || from->access_token == NULL)
-		goto out;
-	json_object_object_add(o, "access_token", json_object_new_string(from->access_token));
-	if (from->refresh_token != NULL)
-		json_object_object_add(o, "refresh_token",
-		                       json_object_new_string(from->refresh_token));
-	json_object_object_add(o, "expires_at", json_object_new_int64(from->expires_at));
-	out = xh_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-out:
-	json_object_put(o);
-	return out;
-}
-
 /*
  * The links of a grant use its lowest link's token set (xero/token.c):
  * before that link's credential goes, the next link of the grant gets the
@@ -287,6 +266,7 @@ static enum xh_err
 hand_over(struct job_ctx *ctx, const char *link)
 {
 	struct xh_cred from, to;
+	struct xero_token_resp tr;
 	PGresult *res = NULL;
 	long long next = 0;
 	enum xh_err err;
@@ -304,7 +284,10 @@ hand_over(struct job_ctx *ctx, const char *link)
 	    (err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, next, "xero", XH_CRED_OAUTH,
 	                        &to)) != XH_OK)
 		return err;
-	if ((json = handed_over(ctx->arena, &from, to.json)) == NULL)
+	/* the next link's payload (its organisation) with the set's tokens and expiry */
+	tr = (struct xero_token_resp){from.access_token, from.refresh_token,
+	                              from.expires_at - (long long)time(NULL), NULL};
+	if ((json = xero_token_payload(ctx->arena, to.json, &tr, (long long)time(NULL))) == NULL)
 		return XH_ERR_INVAL;
 	return xh_cred_store(ctx->db, ctx->keys, next, "xero", XH_CRED_OAUTH, json);
 }

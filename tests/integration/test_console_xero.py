@@ -139,6 +139,14 @@ def connected_link(client, base_url, db, xero_sim, name=None):
     return link_of(db, tenant)[0][0], tenant, name
 
 
+def two_links(client, base_url, db, xero_sim):
+    """Two organisations connected in one consent: ((link, tenant), (link, tenant))."""
+    (t1, _), (t2, _) = new_tenant(xero_sim), new_tenant(xero_sim)
+    connect(client, base_url, [t1, t2])
+    assert choose(client, [t1, t2]).status == 303
+    return (link_of(db, t1)[0][0], t1), (link_of(db, t2)[0][0], t2)
+
+
 @pytest.fixture(autouse=True)
 def clean_xero_links(db):
     """Links of earlier tests would share the simulator's one Xero user."""
@@ -442,6 +450,14 @@ def _mirror(db, link_id):
                 (link_id,))
 
 
+def _mirrored_link(base_url, db, xero_sim):
+    """A connected link with a mirrored record and an audit event, and the simulator log's end."""
+    c = signed_in(base_url)
+    link_id, tenant, _ = connected_link(c, base_url, db, xero_sim)
+    _mirror(db, link_id)
+    return c, link_id, tenant, link_of(db, tenant)[0][3], _log_since(xero_sim)
+
+
 def _disconnect(c, link_id, data=None):
     page = c.get("/links/%d/disconnect" % link_id)
     fields = {"csrf": form_token(page.body, "/links/%d/disconnect" % link_id)}
@@ -476,11 +492,7 @@ def test_disconnect_page_names_what_will_happen(base_url, db, xero_sim):
 
 
 def test_disconnect_deletes_the_connection_by_its_id_and_destroys_credentials(base_url, db, xero_sim):
-    c = signed_in(base_url)
-    link_id, tenant, _ = connected_link(c, base_url, db, xero_sim)
-    conn_id = link_of(db, tenant)[0][3]
-    _mirror(db, link_id)
-    since = _log_since(xero_sim)
+    c, link_id, tenant, conn_id, since = _mirrored_link(base_url, db, xero_sim)
     r = _disconnect(c, link_id, "keep")
     assert r.status == 303 and r.header("Location") == "/links/%d?m=xero_disconnected" % link_id
     log = sim(xero_sim, "GET", "/_sim/requests?since=%d" % since)
@@ -516,10 +528,7 @@ def test_disconnect_with_purge_deletes_the_mirror_and_audit(base_url, db, xero_s
 
 def test_disconnect_keeps_a_sign_in_other_links_share(base_url, db, xero_sim):
     c = signed_in(base_url)
-    (t1, _), (t2, _) = new_tenant(xero_sim), new_tenant(xero_sim)
-    connect(c, base_url, [t1, t2])
-    assert choose(c, [t1, t2]).status == 303
-    l1, l2 = link_of(db, t1)[0][0], link_of(db, t2)[0][0]
+    (l1, t1), (l2, t2) = two_links(c, base_url, db, xero_sim)
     page = c.get("/links/%d/disconnect" % l1)
     assert b"is kept, because 1 other link(s)" in page.body
     since = _log_since(xero_sim)
@@ -533,11 +542,7 @@ def test_disconnect_keeps_a_sign_in_other_links_share(base_url, db, xero_sim):
 
 
 def test_link_disconnect_command_does_the_same(base_url, db, xero_sim):
-    c = signed_in(base_url)
-    link_id, tenant, _ = connected_link(c, base_url, db, xero_sim)
-    conn_id = link_of(db, tenant)[0][3]
-    _mirror(db, link_id)
-    since = _log_since(xero_sim)
+    c, link_id, tenant, conn_id, since = _mirrored_link(base_url, db, xero_sim)
     out = cli("link", "disconnect", str(link_id), "--purge")
     assert out.returncode == 0, out.stderr
     assert "connection to the organisation was removed" in out.stdout
@@ -567,10 +572,7 @@ def test_disconnect_when_xero_refuses_still_disconnects_here(base_url, db, xero_
 def test_links_of_one_consent_share_one_token_set(base_url, db, xero_sim):
     # Xero rotates the refresh token on every use: copies refreshed apart would fork it.
     c = signed_in(base_url)
-    (t1, _), (t2, _) = new_tenant(xero_sim), new_tenant(xero_sim)
-    connect(c, base_url, [t1, t2])
-    assert choose(c, [t1, t2]).status == 303
-    l1, l2 = link_of(db, t1)[0][0], link_of(db, t2)[0][0]
+    (l1, t1), (l2, t2) = two_links(c, base_url, db, xero_sim)
     for link in (l1, l2):
         cli("link", "set", str(link), "status=active")
     v1, v2 = xero_cred(db, l1)[0], xero_cred(db, l2)[0]
@@ -591,3 +593,39 @@ def test_links_of_one_consent_share_one_token_set(base_url, db, xero_sim):
     assert ping(db, l2) == "completed"
     assert run_job(db, "xero.token_keepalive", l2, {"max_age_s": 0}) == "completed"
     assert xero_cred(db, l2)[0] == v2 + 2
+
+
+def test_hostile_organisation_names_render_escaped_and_fit(base_url, db, xero_sim):
+    c = signed_in(base_url)
+    # 10 kB, markup, quotes and a control character (invalid UTF-8: tests/unit/test_xero_connect.c).
+    hostile = "XC <script>alert('x')</script> \"q\" \x01" + "é" * 5000
+    tenant = sim(xero_sim, "POST", "/_sim/tenants", {"name": hostile})["tenantId"]
+    try:
+        connect(c, base_url, [tenant])
+        page = c.get("/connect/xero/choose")
+        assert page.status == 200
+        assert b"<script>alert" not in page.body and b"&lt;script&gt;alert(&#39;x&#39;)" in page.body
+        page.body.decode("utf-8")  # valid UTF-8 throughout
+        assert choose(c, [tenant]).status == 303
+        link_id, name, _, _, tname, _, _ = link_of(db, tenant)[0]
+        assert name.startswith("XC <script>") and len(name) <= 200
+        assert len(tname.encode()) <= 500 and "\x01" not in tname
+        r = c.get("/links/%d/disconnect" % link_id)
+        assert r.status == 200 and b"<script>alert" not in r.body
+    finally:
+        sim(xero_sim, "DELETE", "/_sim/tenants/" + tenant)
+
+
+def test_refused_refresh_marks_every_link_of_the_consent(base_url, db, xero_sim):
+    c = signed_in(base_url)
+    (l1, t1), (l2, t2) = two_links(c, base_url, db, xero_sim)
+    event = connection_for(xero_sim, t1)[0]["authEventId"]
+    for t in sim(xero_sim, "GET", "/_sim/tokens")["refresh_tokens"]:
+        if t["auth_event_id"] == event:
+            sim(xero_sim, "POST", "/_sim/tokens/revoke", {"token": t["token"]})
+    assert run_job(db, "xero.token_keepalive", l2, {"max_age_s": 0}) == "discarded"
+    assert [link_of(db, t)[0][2] for t in (t1, t2)] == ["needs_reconnect", "needs_reconnect"]
+    # Reconnecting the one that holds the set brings it back.
+    url = consent(start(c, "/links/%d/xero/reconnect" % l1), tenants=[t1])
+    assert callback(c, url, base_url).status == 303
+    assert link_of(db, t1)[0][2] == "active"

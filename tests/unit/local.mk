@@ -116,3 +116,9 @@ tests_unit_test_hubspot_auth_SOURCES = tests/unit/test_hubspot_auth.c src/hubspo
 	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
 tests_unit_test_hubspot_auth_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_hubspot_auth_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_xero_connect
+tests_unit_test_xero_connect_SOURCES = tests/unit/test_xero_connect.c src/xero/connect_wire.c \
+	src/xero/pull_wire.c
+tests_unit_test_xero_connect_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_xero_connect_LDADD = $(UNIT_LIBS)
