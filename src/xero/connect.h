@@ -91,6 +91,16 @@ enum xh_err xero_exchange_code(struct job_ctx *ctx, const char *code, const char
 enum xh_err xero_list_connections(struct job_ctx *ctx, const char *access_token,
                                   const char *auth_event, struct xero_conn **out, size_t *n);
 
+/*
+ * Links made from one consent share its token set, held by the grant's
+ * lowest link with one (xero/token.c). When link_id holds it and another
+ * link of the grant has a credential, that link gets the current set, so
+ * it stays connected once link_id's set is gone or replaced (disconnect,
+ * reconnect, a new consent). Call inside the transaction that does that.
+ * XH_OK when there is nothing to hand over.
+ */
+enum xh_err xero_grant_hand_over(struct job_ctx *ctx, long long link_id);
+
 /* What a disconnect did, for the page or the command's output. */
 struct xero_disconnect_result {
 	int xero_deleted;   /* DELETE /connections/{id} answered 204 (or 404: already gone) */

@@ -66,6 +66,7 @@ static const struct xh_sql conn_sql[XC__MAX] = {
     {"xero_disc_next",
      "SELECT o.id FROM link l JOIN link o ON o.xero_grant_id = l.xero_grant_id AND o.id > l.id"
      " JOIN credential c ON c.link_id = o.id AND c.vendor = 'xero' AND c.purpose = 'oauth'"
+     " JOIN credential lc ON lc.link_id = l.id AND lc.vendor = 'xero' AND lc.purpose = 'oauth'"
      " WHERE l.id = $1::bigint AND NOT EXISTS (SELECT 1 FROM link p JOIN credential pc"
      "  ON pc.link_id = p.id AND pc.vendor = 'xero' AND pc.purpose = 'oauth'"
      "  WHERE p.xero_grant_id = l.xero_grant_id AND p.id < l.id)"
@@ -257,14 +258,11 @@ tell_xero(struct job_ctx *ctx, long long link_id, const char *cid, const char *t
 		revoke(ctx, cred.refresh_token, r);
 }
 
-/*
- * The links of a grant use its lowest link's token set (xero/token.c):
- * before that link's credential goes, the next link of the grant gets the
- * current set, so the others stay connected. XH_OK when there is none.
- */
-static enum xh_err
-hand_over(struct job_ctx *ctx, const char *link)
+enum xh_err
+xero_grant_hand_over(struct job_ctx *ctx, long long link_id)
 {
+	char link[24];
+
 	struct xh_cred from, to;
 	struct xero_token_resp tr;
 	PGresult *res = NULL;
@@ -272,6 +270,7 @@ hand_over(struct job_ctx *ctx, const char *link)
 	enum xh_err err;
 	char *json;
 
+	snprintf(link, sizeof(link), "%lld", link_id);
 	if ((err = xh_db_execv(ctx->db, &conn_sql[XC_NEXT], &res, link)) != XH_OK)
 		return err;
 	if (PQntuples(res) == 1)
@@ -279,8 +278,8 @@ hand_over(struct job_ctx *ctx, const char *link)
 	PQclear(res);
 	if (next == 0)
 		return XH_OK;
-	if ((err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, strtoll(link, NULL, 10), "xero",
-	                        XH_CRED_OAUTH, &from)) != XH_OK ||
+	if ((err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, link_id, "xero", XH_CRED_OAUTH,
+	                        &from)) != XH_OK ||
 	    (err = xh_cred_load(ctx->db, ctx->keys, ctx->arena, next, "xero", XH_CRED_OAUTH,
 	                        &to)) != XH_OK)
 		return err;
@@ -307,7 +306,7 @@ disconnect_tx(struct xh_db *db, void *arg)
 	PGresult *res = NULL;
 	enum xh_err err;
 
-	if ((err = hand_over(t->ctx, t->link)) != XH_OK ||
+	if ((err = xero_grant_hand_over(t->ctx, strtoll(t->link, NULL, 10))) != XH_OK ||
 	    (err = xh_db_execv(db, &conn_sql[XC_CRED], NULL, t->link)) != XH_OK ||
 	    (err = xh_db_execv(db, &conn_sql[XC_JOBS], NULL, t->link)) != XH_OK)
 		return err;

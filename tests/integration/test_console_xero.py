@@ -629,3 +629,15 @@ def test_refused_refresh_marks_every_link_of_the_consent(base_url, db, xero_sim)
     url = consent(start(c, "/links/%d/xero/reconnect" % l1), tenants=[t1])
     assert callback(c, url, base_url).status == 303
     assert link_of(db, t1)[0][2] == "active"
+
+
+def test_reconnecting_the_link_holding_a_shared_set_hands_it_on(base_url, db, xero_sim):
+    c = signed_in(base_url)
+    (l1, t1), (l2, t2) = two_links(c, base_url, db, xero_sim)
+    cli("link", "set", str(l2), "status=active")
+    v2 = xero_cred(db, l2)[0]
+    url = consent(start(c, "/links/%d/xero/reconnect" % l1), tenants=[t1])
+    assert callback(c, url, base_url).status == 303
+    assert link_of(db, t1)[0][5] != link_of(db, t2)[0][5]  # l1 is on the new consent now
+    assert xero_cred(db, l2)[0] == v2 + 1  # l2 holds the old consent's set itself
+    assert ping(db, l2) == "completed"

@@ -154,7 +154,7 @@ web_xero_attach(struct job_ctx *ctx, const struct web_xero_org *org, const char 
 	if (*link_id == 0)
 		err = xh_db_execv(ctx->db, &xw_sql[XW_CREATE], &res, link_name(ctx->arena, c),
 		                  c->tenant_id, c->id, c->tenant_name, grant_id, user_id);
-	else
+	else if ((err = xero_grant_hand_over(ctx, *link_id)) == XH_OK) /* it leaves its old grant */
 		err = xh_db_execv(ctx->db, &xw_sql[XW_UPDATE], &res, id, c->tenant_id, c->id,
 		                  c->tenant_name, grant_id, user_id);
 	if (err == XH_OK && PQntuples(res) != 1)
