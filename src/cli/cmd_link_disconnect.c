@@ -55,7 +55,7 @@ report(long long link, int purge, const struct xero_disconnect_result *r)
 	if (r->revoked)
 		printf("  Xero sign-in: revoked (no other link used it)\n");
 	else if (r->shared)
-		printf("  Xero sign-in: kept, other links still use it\n");
+		printf("  Xero sign-in: kept, other links may use it\n");
 	printf("  credentials: the link's Xero tokens were destroyed; queued jobs cancelled\n");
 	if (purge)
 		printf("  purged: %lld mirrored records, %lld audit events\n", r->records,

@@ -101,6 +101,18 @@ enum xh_err xero_list_connections(struct job_ctx *ctx, const char *access_token,
  */
 enum xh_err xero_grant_hand_over(struct job_ctx *ctx, long long link_id);
 
+/*
+ * SQL: how many other links with a Xero credential may share link l's Xero
+ * sign-in: the same consent (grant), the same Xero user, or a user not
+ * known on either side (links made with `xhsync credential set`). Revoking
+ * a refresh token ends all of its user's connections (XERO.md section
+ * 1.5), so it is revoked only when this is 0.
+ */
+#define XERO_SHARED                                                                                \
+	"(SELECT count(*) FROM link o WHERE o.id <> l.id AND (o.xero_grant_id = l.xero_grant_id"   \
+	" OR o.xero_user_id = l.xero_user_id OR o.xero_user_id IS NULL OR l.xero_user_id IS NULL)" \
+	" AND EXISTS (SELECT 1 FROM credential c WHERE c.link_id = o.id AND c.vendor = 'xero'))"
+
 /* What a disconnect did, for the page or the command's output. */
 struct xero_disconnect_result {
 	int xero_deleted;   /* DELETE /connections/{id} answered 204 (or 404: already gone) */

@@ -30,13 +30,10 @@ enum conn_sql {
 
 /* clang-format off */
 static const struct xh_sql conn_sql[XC__MAX] = {
-    /* XC_LINK: the link, and how many other links with a Xero token share its Xero user or grant */
+    /* XC_LINK: the link, and how many other links may share its Xero sign-in (XERO_SHARED) */
     {"xero_disc_link",
      XH_SQL_IDEMPOTENT "SELECT coalesce(l.xero_connection_id::text, ''),"
-     " coalesce(l.xero_tenant_id::text, ''),"
-     " (SELECT count(*) FROM link o WHERE o.id <> l.id"
-     "   AND ((o.xero_grant_id = l.xero_grant_id) OR (o.xero_user_id = l.xero_user_id))"
-     "   AND EXISTS (SELECT 1 FROM credential c WHERE c.link_id = o.id AND c.vendor = 'xero'))"
+     " coalesce(l.xero_tenant_id::text, ''), " XERO_SHARED
      " FROM link l WHERE l.id = $1::bigint", 1},
     /* XC_CRED */
     {"xero_disc_cred", "DELETE FROM credential WHERE link_id = $1::bigint AND vendor = 'xero'", 1},

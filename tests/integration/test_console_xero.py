@@ -6,6 +6,7 @@ leaves no half-made link."""
 import base64
 import hashlib
 import json
+import time
 import urllib.parse
 import uuid
 
@@ -442,6 +443,20 @@ def test_reconnect_of_a_link_without_organisation_is_explained(base_url, db):
 
 # ---- disconnect ------------------------------------------------------------------
 
+@pytest.fixture
+def alone(db):
+    """Links of other suites with a Xero token but no known Xero user could share the
+    simulator's one user, so a disconnect would keep the sign-in: for tests that need it
+    revoked, they get users of their own meanwhile."""
+    cur = db.cursor()
+    cur.execute("UPDATE link l SET xero_user_id = gen_random_uuid() WHERE xero_user_id IS NULL"
+                " AND EXISTS (SELECT 1 FROM credential c WHERE c.link_id = l.id AND c.vendor = 'xero')"
+                " RETURNING id")
+    ids = [r[0] for r in cur.fetchall()]
+    yield
+    cur.execute("UPDATE link SET xero_user_id = NULL WHERE id = ANY(%s)", (ids,))
+
+
 def _mirror(db, link_id):
     cur = db.cursor()
     cur.execute("INSERT INTO xero_record (link_id, object, xero_id, updated_at, payload, content_hash)"
@@ -478,7 +493,7 @@ def _counts(db, link_id):
     return cur.fetchone()
 
 
-def test_disconnect_page_names_what_will_happen(base_url, db, xero_sim):
+def test_disconnect_page_names_what_will_happen(base_url, db, xero_sim, alone):
     c = signed_in(base_url)
     link_id, tenant, name = connected_link(c, base_url, db, xero_sim)
     _mirror(db, link_id)
@@ -491,7 +506,8 @@ def test_disconnect_page_names_what_will_happen(base_url, db, xero_sim):
     assert c.get("/links/999999999/disconnect").status == 404
 
 
-def test_disconnect_deletes_the_connection_by_its_id_and_destroys_credentials(base_url, db, xero_sim):
+def test_disconnect_deletes_the_connection_by_its_id_and_destroys_credentials(base_url, db, xero_sim,
+                                                                             alone):
     c, link_id, tenant, conn_id, since = _mirrored_link(base_url, db, xero_sim)
     r = _disconnect(c, link_id, "keep")
     assert r.status == 303 and r.header("Location") == "/links/%d?m=xero_disconnected" % link_id
@@ -526,11 +542,11 @@ def test_disconnect_with_purge_deletes_the_mirror_and_audit(base_url, db, xero_s
     assert xero_cred(db, link_id) is None
 
 
-def test_disconnect_keeps_a_sign_in_other_links_share(base_url, db, xero_sim):
+def test_disconnect_keeps_a_sign_in_other_links_share(base_url, db, xero_sim, alone):
     c = signed_in(base_url)
     (l1, t1), (l2, t2) = two_links(c, base_url, db, xero_sim)
     page = c.get("/links/%d/disconnect" % l1)
-    assert b"is kept, because 1 other link(s)" in page.body
+    assert b"is kept, because 1 other link(s) may use it" in page.body
     since = _log_since(xero_sim)
     r = _disconnect(c, l1)
     assert r.status == 303
@@ -641,3 +657,30 @@ def test_reconnecting_the_link_holding_a_shared_set_hands_it_on(base_url, db, xe
     assert link_of(db, t1)[0][5] != link_of(db, t2)[0][5]  # l1 is on the new consent now
     assert xero_cred(db, l2)[0] == v2 + 1  # l2 holds the old consent's set itself
     assert ping(db, l2) == "completed"
+
+
+def test_disconnect_of_a_link_made_on_the_command_line_finds_its_connection(base_url, db, xero_sim,
+                                                                           config):
+    # `xhsync credential set` links know their tenant but not their connection id.
+    other, _, _ = connected_link(signed_in(base_url), base_url, db, xero_sim)
+    tenant, _ = new_tenant(xero_sim)
+    tokens = sim(xero_sim, "POST", "/_sim/tokens", {"tenantId": tenant,
+                                                     "client_id": config["xero"]["client_id"]})
+    link_id = int(cli("link", "add", "XC cli link").stdout.split()[-1])
+    try:
+        assert cli("link", "set", str(link_id), "xero_tenant_id=" + tenant).returncode == 0
+        payload = {"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
+                   "expires_at": int(time.time()) + 1800, "tenant_id": tenant}
+        assert cli("credential", "set", str(link_id), "xero", input=json.dumps(payload)).returncode == 0
+        conn_id = connection_for(xero_sim, tenant)[0]["id"]
+        since = _log_since(xero_sim)
+        out = cli("link", "disconnect", str(link_id))
+        assert out.returncode == 0, out.stderr
+        log = sim(xero_sim, "GET", "/_sim/requests?since=%d" % since)
+        assert [e["path"] for e in log if e["method"] == "DELETE"] == ["/connections/" + conn_id]
+        assert "kept: the mirrored records" in out.stdout
+        # Its Xero user is unknown: another connected link may share the sign-in, so it is kept.
+        assert not any(e["path"] == "/connect/revocation" for e in log)
+        assert "Xero sign-in: kept" in out.stdout
+    finally:
+        db.cursor().execute("DELETE FROM link WHERE id = %s", (link_id,))

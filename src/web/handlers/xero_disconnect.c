@@ -25,9 +25,7 @@ static const struct xh_sql dc_sql[DC__MAX] = {
      XH_SQL_IDEMPOTENT "SELECT json_build_object('id', l.id, 'name', l.name,"
      " 'org', coalesce(l.xero_tenant_name, ''), 'connection_id', l.xero_connection_id,"
      " 'connected', EXISTS (SELECT 1 FROM credential c WHERE c.link_id = l.id AND c.vendor = 'xero'),"
-     " 'shared', (SELECT count(*) FROM link o WHERE o.id <> l.id"
-     "   AND (o.xero_grant_id = l.xero_grant_id OR o.xero_user_id = l.xero_user_id)"
-     "   AND EXISTS (SELECT 1 FROM credential c WHERE c.link_id = o.id AND c.vendor = 'xero')),"
+     " 'shared', " XERO_SHARED ","
      " 'records', (SELECT count(*) FROM xero_record r WHERE r.link_id = l.id),"
      " 'audits', (SELECT count(*) FROM audit_event a WHERE a.link_id = l.id))::text"
      " FROM link l WHERE l.id = $1::bigint", 1},
