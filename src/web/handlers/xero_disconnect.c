@@ -82,7 +82,7 @@ web_handle_xero_disconnect_post(struct web_ctx *ctx, struct web_req *req, struct
 	if (web_xero_run(ctx, req, id, &run) != XH_OK)
 		return 503;
 	err = xero_disconnect(&run.ctx, id, purge,
-	                      xh_printf(req->arena, "admin:%s", req->session->email), &r);
+	                      xh_printf(req->arena, "admin:%.190s", req->session->email), &r);
 	if (err == XH_ERR_NOTFOUND)
 		return 404;
 	if (err != XH_OK) {
