@@ -23,6 +23,7 @@ struct web_tpl_set *web_templates = NULL;
 static const char *const required_pages[] = {
     "base", "login", "dashboard", "users", "error",
     "xero_problem", "xero_continue", "xero_choose", "xero_disconnect", "connect_xero_form",
+    "xero_reconnect_form",
     NULL,
 };
 /* clang-format on */

@@ -96,8 +96,11 @@ web_xero_problem(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp
 	json_object_object_add(d, "heading", json_object_new_string(title));
 	json_object_object_add(d, "message", json_object_new_string(message));
 	json_object_object_add(d, "advice", json_object_new_string(advice));
-	if (link_id > 0)
+	if (link_id > 0) { /* for the reconnect form (xero_reconnect_form.mustache) */
 		json_object_object_add(d, "link_id", json_object_new_int64(link_id));
+		json_object_object_add(d, "id", json_object_new_int64(link_id));
+		json_object_object_add(d, "name", json_object_new_string("this link"));
+	}
 	web_resp_header(resp, "Referrer-Policy", "no-referrer");
 	return web_page(ctx, req, resp, status, "xero_problem",
 	                xh_printf(req->arena, "%s - xhsync", title), d);
