@@ -69,6 +69,7 @@ int cmd_link(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_hubspot(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_link_disconnect(struct cli_ctx *ctx, int argc, char **argv); /* cmd_link_disconnect.c */
 
 /* Subcommand tables of the groups, for dispatch and help. */
 extern const struct cli_cmd cli_user_cmds[];

@@ -37,6 +37,10 @@ const struct cli_cmd cli_link_cmds[] = {
      NULL},
     {"backfill", cmd_link_act, CLI_NEEDS_DB, "LINK",
      "full pull of every enabled object, then the push (a set-up link becomes active)", NULL},
+    {"disconnect", cmd_link_disconnect, CLI_NEEDS_DB, "LINK [--purge]",
+     "disconnect from Xero (its connection removed, tokens destroyed); --purge also deletes the "
+     "mirror and audit trail",
+     NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 

@@ -15,3 +15,4 @@ xhsync_SOURCES += src/cli/cmd_hubspot.c \
 	src/hubspot/check.h src/hubspot/check.c src/hubspot/oauth.h src/hubspot/oauth.c \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c
 xhsync_SOURCES += src/sync/link_ops.h src/sync/link_ops.c
+xhsync_SOURCES += src/cli/cmd_link_disconnect.c $(XERO_CONNECT_SOURCES)

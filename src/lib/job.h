@@ -216,6 +216,15 @@ typedef enum xh_err (*job_handler_fn)(struct job_ctx *ctx);
  */
 int job_should_yield(const struct job_ctx *ctx, long long margin_ms);
 
+/*
+ * Fills ctx (and j, kind "oneoff") to run job code outside the worker (the
+ * CLI, the console) for link_id (0: none), with a deadline timeout_ms from
+ * now. keys may be NULL.
+ */
+void job_ctx_oneoff(struct job_ctx *ctx, struct job *j, struct xh_db *db, struct xh_http *http,
+                    const struct xh_config *cfg, const struct xh_keyring *keys,
+                    struct xh_arena *arena, long long link_id, long long timeout_ms);
+
 /* Formats ctx->msg and returns err, for `return job_error(ctx, err, ...)`. */
 enum xh_err job_error(struct job_ctx *ctx, enum xh_err err, const char *fmt, ...) XH_PRINTF(3, 4);
 

@@ -31,6 +31,21 @@ job_unique_key(struct xh_arena *a, const char *kind, long long link_id, const ch
 	return xh_printf(a, "%.*s#%s", (int)keep, key, xh_hex(a, md, sizeof(md)));
 }
 
+void
+job_ctx_oneoff(struct job_ctx *ctx, struct job *j, struct xh_db *db, struct xh_http *http,
+               const struct xh_config *cfg, const struct xh_keyring *keys, struct xh_arena *arena,
+               long long link_id, long long timeout_ms)
+{
+	*j = (struct job){.kind = "oneoff", .link_id = link_id, .args = "{}", .attempt = 1};
+	*ctx = (struct job_ctx){.job = j,
+	                        .db = db,
+	                        .http = http,
+	                        .cfg = cfg,
+	                        .keys = keys,
+	                        .arena = arena,
+	                        .deadline_ms = xh_now_ms() + timeout_ms};
+}
+
 enum xh_err
 job_error(struct job_ctx *ctx, enum xh_err err, const char *fmt, ...)
 {

@@ -65,7 +65,10 @@ static const struct xh_sql lease_sql[TL__MAX] = {
      "WITH c AS (UPDATE credential SET refreshing_until = NULL, refresh_holder = NULL" TL_WHERE
      "  AND refresh_holder = $3 RETURNING link_id),"
      " l AS (UPDATE link SET status = 'needs_reconnect', status_reason = $4"
-     "  WHERE id IN (SELECT link_id FROM c) RETURNING id),"
+     "  WHERE id IN (SELECT link_id FROM c)"
+     /* Xero links made from one consent share this token set (xero/token.c) */
+     "  OR ($2 = 'xero' AND xero_grant_id IN (SELECT g.xero_grant_id FROM link g"
+     "   WHERE g.id IN (SELECT link_id FROM c))) RETURNING id),"
      " n AS (SELECT " TL_NOTIFY " FROM c)"
      " INSERT INTO audit_event (link_id, action, outcome, job_id, detail)"
      " SELECT id, 'token_refresh', 'needs_reconnect', nullif($5::bigint, 0),"

@@ -43,3 +43,10 @@ libxhweb_a_SOURCES += src/web/handlers/hubs.h src/web/handlers/link_common.c \
 libxhweb_a_SOURCES += src/web/handlers/link_card.h src/web/handlers/link_card.c \
 	src/web/handlers/link_chart.c src/web/handlers/link.c \
 	src/sync/link_ops.h src/sync/link_ops.c
+# Connecting Xero (src/xero/connect.h), shared by the console and the CLI.
+XERO_CONNECT_SOURCES = src/xero/connect.h src/xero/connect_wire.c src/xero/connections.c \
+	src/xero/token.h src/xero/token.c src/xero/token_wire.c
+libxhweb_a_SOURCES += src/web/handlers/xero_web.h src/web/handlers/xero_web.c \
+	src/web/handlers/xero_connect.c src/web/handlers/xero_callback.c \
+	src/web/handlers/xero_choose.c src/web/handlers/xero_disconnect.c \
+	$(XERO_CONNECT_SOURCES)

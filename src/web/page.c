@@ -19,9 +19,14 @@
 struct web_tpl_set *web_templates = NULL;
 
 /* Pages the handlers render: the set must hold each of them. */
+/* clang-format off */
 static const char *const required_pages[] = {
-    "base", "login", "dashboard", "users", "error", "link", "link_card", "worker_warning", NULL,
+    "base", "login", "dashboard", "users", "error", "link", "link_card", "worker_warning",
+    "xero_problem", "xero_continue", "xero_choose", "xero_disconnect", "connect_xero_form",
+    "xero_reconnect_form",
+    NULL,
 };
+/* clang-format on */
 
 /* Flash messages a redirect may ask for with ?m=CODE. */
 static const struct flash {
@@ -41,6 +46,18 @@ static const struct flash {
      "The backfill started: everything is read from Xero, then written to HubSpot."},
     {"sync_started", "ok",
      "A sync started: changes since the last one are read from Xero, then written to HubSpot."},
+    {"xero_connected", "ok", "Xero is connected: this link now reads the organisation."},
+    {"xero_connected_many", "ok",
+     "Xero is connected: a link was made or updated for each organisation you chose."},
+    {"xero_reconnected", "ok",
+     "Xero is reconnected: the link's sign-in was replaced and its data kept."},
+    {"xero_disconnected", "ok",
+     "The link is disconnected from Xero. Its mirrored records and audit trail were kept."},
+    {"xero_disconnected_purged", "ok",
+     "The link is disconnected from Xero, and its mirrored records and audit trail were deleted."},
+    {"xero_disconnected_untold", "bad",
+     "The link is disconnected here, but Xero could not be told: remove xhsync under Connected "
+     "Apps in Xero."},
 };
 
 enum xh_err

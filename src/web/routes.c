@@ -38,5 +38,13 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_LINK_RESUME] = {WEB_POST, "/links/{id}/resume", web_handle_link_resume, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_LINK_SYNC] = {WEB_POST, "/links/{id}/sync", web_handle_link_sync, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_LINK_BACKFILL] = {WEB_POST, "/links/{id}/backfill", web_handle_link_backfill, WEB_AUTH_SESSION_CSRF},
+    /* public: a browser coming back from Xero sends no SameSite=Strict cookie; the flow is checked */
+    [WEB_ROUTE_XERO_CALLBACK] = {WEB_GET, "/oauth/xero/callback", web_handle_xero_callback, WEB_AUTH_PUBLIC},
+    [WEB_ROUTE_XERO_CONNECT] = {WEB_POST, "/connect/xero", web_handle_xero_connect, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_XERO_CHOOSE] = {WEB_GET, "/connect/xero/choose", web_handle_xero_choose, WEB_AUTH_SESSION},
+    [WEB_ROUTE_XERO_CHOOSE_POST] = {WEB_POST, "/connect/xero/choose", web_handle_xero_choose_post, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_XERO_RECONNECT] = {WEB_POST, "/links/{id}/xero/reconnect", web_handle_xero_reconnect, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_XERO_DISCONNECT] = {WEB_GET, "/links/{id}/disconnect", web_handle_xero_disconnect, WEB_AUTH_SESSION},
+    [WEB_ROUTE_XERO_DISCONNECT_POST] = {WEB_POST, "/links/{id}/disconnect", web_handle_xero_disconnect_post, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

@@ -162,12 +162,19 @@ enum web_route_id {
 	WEB_ROUTE_LINK_TEST_RUN,          /* WEB_ROUTE_LINK_TEST_RUN: POST /links/{id}/test */
 	WEB_ROUTE_LINK_BOOTSTRAP,         /* WEB_ROUTE_LINK_BOOTSTRAP: GET /links/{id}/bootstrap */
 	WEB_ROUTE_LINK_BOOTSTRAP_RUN, /* WEB_ROUTE_LINK_BOOTSTRAP_RUN: POST /links/{id}/bootstrap */
-	WEB_ROUTE_LINK,             /* WEB_ROUTE_LINK: GET /links/{id} */
-	WEB_ROUTE_LINK_PROGRESS,    /* WEB_ROUTE_LINK_PROGRESS: GET /links/{id}/progress.json */
-	WEB_ROUTE_LINK_PAUSE,       /* WEB_ROUTE_LINK_PAUSE: POST /links/{id}/pause */
-	WEB_ROUTE_LINK_RESUME,      /* WEB_ROUTE_LINK_RESUME: POST /links/{id}/resume */
-	WEB_ROUTE_LINK_SYNC,        /* WEB_ROUTE_LINK_SYNC: POST /links/{id}/sync */
-	WEB_ROUTE_LINK_BACKFILL,    /* WEB_ROUTE_LINK_BACKFILL: POST /links/{id}/backfill */
+	WEB_ROUTE_LINK,               /* WEB_ROUTE_LINK: GET /links/{id} */
+	WEB_ROUTE_LINK_PROGRESS,      /* WEB_ROUTE_LINK_PROGRESS: GET /links/{id}/progress.json */
+	WEB_ROUTE_LINK_PAUSE,         /* WEB_ROUTE_LINK_PAUSE: POST /links/{id}/pause */
+	WEB_ROUTE_LINK_RESUME,        /* WEB_ROUTE_LINK_RESUME: POST /links/{id}/resume */
+	WEB_ROUTE_LINK_SYNC,          /* WEB_ROUTE_LINK_SYNC: POST /links/{id}/sync */
+	WEB_ROUTE_LINK_BACKFILL,      /* WEB_ROUTE_LINK_BACKFILL: POST /links/{id}/backfill */
+	WEB_ROUTE_XERO_CONNECT,       /* WEB_ROUTE_XERO_CONNECT: POST /connect/xero */
+	WEB_ROUTE_XERO_CALLBACK,      /* WEB_ROUTE_XERO_CALLBACK: GET /oauth/xero/callback */
+	WEB_ROUTE_XERO_CHOOSE,        /* WEB_ROUTE_XERO_CHOOSE: GET /connect/xero/choose */
+	WEB_ROUTE_XERO_CHOOSE_POST,   /* WEB_ROUTE_XERO_CHOOSE_POST: POST /connect/xero/choose */
+	WEB_ROUTE_XERO_RECONNECT,  /* WEB_ROUTE_XERO_RECONNECT: POST /links/{id}/xero/reconnect */
+	WEB_ROUTE_XERO_DISCONNECT, /* WEB_ROUTE_XERO_DISCONNECT: GET /links/{id}/disconnect */
+	WEB_ROUTE_XERO_DISCONNECT_POST, /* WEB_ROUTE_XERO_DISCONNECT_POST: its POST */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -240,6 +247,15 @@ int web_handle_link_pause(struct web_ctx *ctx, struct web_req *req, struct web_r
 int web_handle_link_resume(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_sync(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_backfill(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+/* Connecting and disconnecting Xero (handlers/xero_*.c). */
+int web_handle_xero_connect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_callback(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_choose(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_choose_post(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_reconnect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_disconnect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_xero_disconnect_post(struct web_ctx *ctx, struct web_req *req,
+                                    struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"

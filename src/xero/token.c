@@ -2,6 +2,9 @@
  * token.c: Xero access tokens for job handlers, refreshed under a lease,
  * and the xero.token_keepalive job (token.h).
  *
+ * Links made from one consent share its token set: each uses the grant's
+ * holder link's row (token_holder below), so one set is refreshed once.
+ *
  * The lease, the re-read under FOR UPDATE, the store that requires the
  * lease and the waiting are vendor-neutral (lib/token_lease.h); this file
  * is Xero's part: the client credentials, the call to identity.xero.com
@@ -79,21 +82,70 @@ refresh(struct xh_token_lease *t, struct xh_token_new *out, int *invalid_grant)
 static const struct xh_token_vendor xero_vendor = {"xero", "Xero", XERO_TOKEN_MARGIN_S, ready,
                                                    refresh};
 
+enum token_sql {
+	TQ_HOLDER, /* TQ_HOLDER */
+	TQ__MAX
+};
+
+static const struct xh_sql token_sql[TQ__MAX] = {
+    /* TQ_HOLDER: the lowest link of the grant holding a Xero token set, and the link's tenant */
+    {"xero_token_holder",
+     XH_SQL_IDEMPOTENT "SELECT coalesce((SELECT o.id FROM link o JOIN credential c"
+                       " ON c.link_id = o.id AND c.vendor = 'xero' AND c.purpose = 'oauth'"
+                       " WHERE o.xero_grant_id = l.xero_grant_id ORDER BY o.id LIMIT 1), l.id),"
+                       " coalesce(l.xero_tenant_id::text, '') FROM link l WHERE l.id = $1::bigint",
+     1},
+};
+
+/*
+ * Links made from one consent share one Xero token set (one grant), and
+ * Xero rotates its refresh token on every use: refreshing copies of it
+ * separately would fork it. So every link of a grant uses, and refreshes
+ * under the one lease of, the token set of the grant's lowest link that
+ * holds one (*holder; link_id itself for a link without a grant), and
+ * calls Xero for its own organisation (*tenant, "" if the link has none).
+ */
+static enum xh_err
+token_holder(struct job_ctx *ctx, long long link_id, long long *holder, char **tenant)
+{
+	PGresult *res = NULL;
+	char link[24];
+
+	*holder = link_id;
+	*tenant = "";
+	snprintf(link, sizeof(link), "%lld", link_id);
+	if (xh_db_execv(ctx->db, &token_sql[TQ_HOLDER], &res, link) != XH_OK) {
+		PQclear(res);
+		return job_error(ctx, XH_ERR_DB, "reading the link's Xero grant: %s",
+		                 xh_db_error(ctx->db));
+	}
+	if (PQntuples(res) == 1) {
+		*holder = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*tenant = xh_strdup(ctx->arena, PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return XH_OK;
+}
+
 enum xh_err
 xero_access_token(struct job_ctx *ctx, long long link_id, char **token, char **tenant)
 {
 	struct xh_token_lease t;
+	long long holder;
+	char *own_tenant;
 	enum xh_err err;
 
 	*token = *tenant = NULL;
-	xh_token_lease_init(&t, &xero_vendor, ctx, link_id, -1);
+	if ((err = token_holder(ctx, link_id, &holder, &own_tenant)) != XH_OK)
+		return err;
+	xh_token_lease_init(&t, &xero_vendor, ctx, holder, -1);
 	err = xh_token_lease_get(&t);
 	if (err)
 		return err;
 	if (t.cred.access_token == NULL)
 		return job_error(ctx, XH_ERR_PERMANENT, "Xero credential lacks access_token");
 	*token = t.cred.access_token;
-	*tenant = t.cred.tenant_id;
+	*tenant = own_tenant[0] != '\0' ? own_tenant : t.cred.tenant_id;
 	return XH_OK;
 }
 
@@ -101,7 +153,8 @@ enum xh_err
 xero_token_keepalive(struct job_ctx *ctx)
 {
 	struct xh_token_lease t;
-	long long max_age = 0;
+	long long max_age = 0, holder;
+	char *tenant;
 	enum xh_err err;
 
 	if (ctx->job->link_id == 0)
@@ -109,7 +162,9 @@ xero_token_keepalive(struct job_ctx *ctx)
 	if (job_arg_int(ctx->job, "max_age_s", XERO_KEEPALIVE_MAX_AGE_S, 0, 3650 * 86400LL,
 	                &max_age) != XH_OK)
 		return job_error(ctx, XH_ERR_INVAL, "args.max_age_s must be 0..315360000");
-	xh_token_lease_init(&t, &xero_vendor, ctx, ctx->job->link_id, max_age);
+	if ((err = token_holder(ctx, ctx->job->link_id, &holder, &tenant)) != XH_OK)
+		return err;
+	xh_token_lease_init(&t, &xero_vendor, ctx, holder, max_age);
 	err = xh_token_lease_get(&t);
 	if (err)
 		return err;

@@ -81,3 +81,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_xero_check
 tests_fuzz_fuzz_xero_check_SOURCES = tests/fuzz/fuzz_xero_check.c src/xero/check_wire.c
 tests_fuzz_fuzz_xero_check_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_check_LDFLAGS = $(FUZZ_LINKFLAGS)
+FUZZ_TARGETS += tests/fuzz/fuzz_xero_connect
+tests_fuzz_fuzz_xero_connect_SOURCES = tests/fuzz/fuzz_xero_connect.c src/xero/connect_wire.c \
+	src/xero/pull_wire.c
+tests_fuzz_fuzz_xero_connect_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_xero_connect_LDFLAGS = $(FUZZ_LINKFLAGS)

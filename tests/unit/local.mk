@@ -125,3 +125,8 @@ UNIT_TESTS += tests/unit/test_link_card
 tests_unit_test_link_card_SOURCES = tests/unit/test_link_card.c
 tests_unit_test_link_card_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_link_card_LDADD = $(WEB_UNIT_LIBS)
+UNIT_TESTS += tests/unit/test_xero_connect
+tests_unit_test_xero_connect_SOURCES = tests/unit/test_xero_connect.c src/xero/connect_wire.c \
+	src/xero/pull_wire.c
+tests_unit_test_xero_connect_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_xero_connect_LDADD = $(UNIT_LIBS)

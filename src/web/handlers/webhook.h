@@ -24,6 +24,13 @@ struct web_wh_log {
 };
 
 /*
+ * The process's keyring, read from [secrets] key_file on first use and kept
+ * until exit (a web child serves many requests); NULL when it cannot be
+ * read (logged once). Also used by the Xero connect pages.
+ */
+struct xh_keyring;
+const struct xh_keyring *web_keyring(struct web_ctx *ctx);
+/*
  * The vendor's active keys, opened with the process's keyring (loaded
  * once). XH_ERR_CONFIG when the key file cannot be read, XH_ERR_DB.
  */

@@ -159,7 +159,7 @@ class IdentityRoutes:
         return self._connection_headers(resp)
 
     def connections_delete(self, req, cid):
-        """DELETE /connections/{id}: 204; a tenant id instead of a connection id is 403."""
+        """DELETE /connections/{id}: 204; a tenant id or an authEventId instead of the connection id is 403."""
         token, err, headers = self._tenantless(req)
         if err is not None:
             return err
@@ -168,7 +168,9 @@ class IdentityRoutes:
             if conn is not None and conn["client_id"] == token["client_id"]:
                 del self.identity.connections[cid.lower()]
                 return self._connection_headers(simcore.Response(204, b"", headers))
-            if cid.lower() in self.tenants:
+            # The wrong id kind (a tenant id or an authEventId) is 403 (XERO.md section 1.3).
+            if cid.lower() in self.tenants or any(
+                    c["authEventId"] == cid.lower() for c in self.identity.connections.values()):
                 return problem(403, "AuthenticationUnsuccessful", wire.new_id())
         return not_found()
 

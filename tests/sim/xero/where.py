@@ -1,13 +1,18 @@
 """The subset of Xero's `where` and `order` syntax the connector uses.
 
-where: comparisons `Path OP value` joined by AND/&&, OR/||, NOT/!, with parentheses.
+where (XERO.md section 2.4): comparisons `Path OP value` and string methods
+`Path.Contains("x")`, `Path.StartsWith("x")`, `Path.EndsWith("x")`, joined by
+AND/&&, OR/||, NOT/!, with parentheses.
   Path: dotted field path (Type, Status, EmailAddress, Contact.ContactID, ...).
   OP: == = != <> > >= < <=.
-  value: "string", Guid("..."), GUID("..."), number, true, false, null.
+  value: "string", Guid("..."), GUID("..."), DateTime(2015, 01, 01[, h, m, s]) (UTC),
+  number, true, false, null.
 String comparisons are case-insensitive. A field not known for the object
 kind, or any other syntax, is a QueryParseException (400).
 """
 
+import calendar
+import datetime
 import re
 from decimal import Decimal
 
@@ -16,6 +21,7 @@ from . import wire
 TOKEN_RE = re.compile(
     r"""\s*(?:
       (?P<guid>[Gg][Uu][Ii][Dd]\(\s*"(?P<gval>[^"]*)"\s*\))
+    | (?P<dt>DateTime\(\s*(?P<dtargs>\d+(?:\s*,\s*\d+){2,5})\s*\))
     | (?P<str>"(?:[^"\\]|\\.)*")
     | (?P<op>==|!=|<>|>=|<=|&&|\|\||=|>|<|!|\(|\))
     | (?P<num>-?\d+(?:\.\d+)?)
@@ -33,6 +39,11 @@ COMPARE = {
     ">=": lambda a, b: a is not None and b is not None and a >= b,
     "<": lambda a, b: a is not None and b is not None and a < b,
     "<=": lambda a, b: a is not None and b is not None and a <= b,
+}
+STRING_METHODS = {
+    "Contains": lambda a, b: a.find(b) >= 0,
+    "StartsWith": lambda a, b: a.startswith(b),
+    "EndsWith": lambda a, b: a.endswith(b),
 }
 KEYWORDS = {"AND": "&&", "OR": "||", "NOT": "!", "TRUE": True, "FALSE": False, "NULL": None}
 
@@ -54,9 +65,21 @@ def tokenize(text):
     return out
 
 
+def _datetime(args):
+    """DateTime(y, m, d[, h, mi, s]) as ms since the epoch (UTC), like a /Date()/ field."""
+    parts = [int(x) for x in args.split(",")]
+    try:
+        when = datetime.datetime(*parts)
+    except ValueError as exc:
+        raise QueryError("Invalid DateTime in where clause") from exc
+    return Decimal(calendar.timegm(when.timetuple()) * 1000)
+
+
 def _token(m):
     if m.group("guid") is not None:
         return ("val", m.group("gval").lower())
+    if m.group("dt") is not None:
+        return ("val", _datetime(m.group("dtargs")))
     if m.group("str") is not None:
         return ("val", m.group("str")[1:-1].replace('\\"', '"'))
     if m.group("op") is not None:
@@ -133,6 +156,9 @@ class Parser:
             raise QueryError("Expected a field name in where clause")
         if path.split(".")[0] not in self.fields:
             raise QueryError("No property or field '%s' exists in type" % path.split(".")[0])
+        head, _, method = path.rpartition(".")
+        if head and method in STRING_METHODS:
+            return self._string_method(head, method)
         kind, op = self._take()
         if kind != "op" or op not in COMPARE:
             raise QueryError("Expected a comparison after %s" % path)
@@ -142,6 +168,23 @@ class Parser:
         fn = COMPARE[op]
         want = _norm(value)
         return lambda o: fn(_norm(lookup(o, path)), want)
+
+
+    def _string_method(self, path, method):
+        """Path.Method("text"): false when the field is not a string."""
+        if self._take() != ("op", "("):
+            raise QueryError("Expected ( after %s" % method)
+        kind, value = self._take()
+        if kind != "val" or not isinstance(value, str):
+            raise QueryError("%s takes a string" % method)
+        if self._take() != ("op", ")"):
+            raise QueryError("Missing ) after %s" % method)
+        fn, want = STRING_METHODS[method], value.casefold()
+
+        def pred(o):
+            got = lookup(o, path)
+            return isinstance(got, str) and fn(got.casefold(), want)
+        return pred
 
 
 def lookup(obj, path):
