@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sync/push_sql.h"
 
 static int cmd_link_add(struct cli_ctx *ctx, int argc, char **argv);
 static int cmd_link_list(struct cli_ctx *ctx, int argc, char **argv);
@@ -30,12 +31,11 @@ const struct cli_cmd cli_link_cmds[] = {
 };
 
 enum link_sql {
-	LQ_ADD,     /* LQ_ADD */
-	LQ_LIST,    /* LQ_LIST */
-	LQ_SHOW,    /* LQ_SHOW */
-	LQ_CREDS,   /* LQ_CREDS */
-	LQ_OBJECTS, /* LQ_OBJECTS */
-	LQ_SET,     /* LQ_SET */
+	LQ_ADD,   /* LQ_ADD */
+	LQ_LIST,  /* LQ_LIST */
+	LQ_SHOW,  /* LQ_SHOW */
+	LQ_CREDS, /* LQ_CREDS */
+	LQ_SET,   /* LQ_SET */
 	LQ__MAX
 };
 
@@ -51,20 +51,6 @@ static const struct xh_sql link_sql[LQ__MAX] = {
     {"cli_link_creds", /* which secrets exist, never what they are */
      "SELECT vendor, purpose, version, coalesce(expires_at::text, '-') FROM credential"
      " WHERE link_id = $1::bigint ORDER BY vendor, purpose", 1},
-    {"cli_link_objects", /* per HubSpot object: mirrored, in sync, pending, failed, excluded */
-     "WITH o (obj, src, n) AS (VALUES ('company', 'contact', 1), ('contact', 'contact', 2),"
-     "  ('invoice', 'invoice', 3), ('product', 'item', 4)),"
-     " m AS (SELECT o.obj, o.n, count(r.xero_id) AS mirrored,"
-     "  count(*) FILTER (WHERE h.hubspot_id IS NOT NULL AND h.failed_hash IS NULL"
-     "   AND h.last_error IS NULL) AS synced,"
-     "  count(*) FILTER (WHERE r.xero_id IS NOT NULL AND (h.xero_id IS NULL OR"
-     "   (h.pushed_hash IS NULL AND h.failed_hash IS NULL AND h.last_error IS NULL))) AS pending,"
-     "  count(*) FILTER (WHERE h.failed_hash IS NOT NULL OR h.last_error IS NOT NULL) AS failed,"
-     "  count(*) FILTER (WHERE h.excluded IS NOT NULL) AS excluded"
-     "  FROM o LEFT JOIN xero_record r ON r.link_id = $1::bigint AND r.object = o.src"
-     "  LEFT JOIN hubspot_ref h ON h.link_id = $1::bigint AND h.object = o.obj"
-     "   AND h.xero_id = r.xero_id GROUP BY o.obj, o.n)"
-     " SELECT obj, mirrored, synced, pending, failed, excluded FROM m ORDER BY n", 1},
     {"cli_link_set", /* $2 key, $3 value (validated by the caller) */
      "UPDATE link SET"
      " name = CASE WHEN $2 = 'name' THEN $3 ELSE name END,"
@@ -146,7 +132,7 @@ show_details(struct cli_ctx *ctx, const char *link)
 		printf("  %-8s %-12s version %s, expires %s\n", PQgetvalue(res, i, 0),
 		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
 	PQclear(res);
-	if (xh_db_execv(ctx->db, &link_sql[LQ_OBJECTS], &res, link) != XH_OK)
+	if (xh_db_execv(ctx->db, &push_sql[PS_OBJECTS], &res, link) != XH_OK)
 		return cli_fail("link show: %s", xh_db_error(ctx->db));
 	printf("%-10s %9s %9s %9s %9s %9s\n", "OBJECT", "MIRRORED", "IN SYNC", "PENDING", "FAILED",
 	       "EXCLUDED");

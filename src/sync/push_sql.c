@@ -129,8 +129,9 @@ const struct xh_sql push_sql[PS__MAX] = {
      " FROM link l WHERE l.id = $1::bigint", 1},
     /*
      * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed
-     * record). One record is pushed again whatever it was; failed ones
-     * retry. Returns the objects touched.
+     * record), $4 md5 of the error of a group of failed records or NULL.
+     * One record is pushed again whatever it was; failed ones retry.
+     * Returns the objects touched.
      */
     {"sync_push_replay",
      "UPDATE hubspot_ref SET failed_hash = NULL,"
@@ -139,7 +140,24 @@ const struct xh_sql push_sql[PS__MAX] = {
      " WHERE link_id = $1::bigint AND ($2::text IS NULL OR object = $2)"
      "  AND ($3::uuid IS NULL OR xero_id = $3::uuid)"
      "  AND ($3::uuid IS NOT NULL OR failed_hash IS NOT NULL OR last_error IS NOT NULL)"
-     " RETURNING object", 3},
+     "  AND ($4::text IS NULL OR md5(coalesce(last_error, '')) = $4)"
+     " RETURNING object", 4},
+    /* PS_OBJECTS: per HubSpot object: mirrored, in sync, pending, failed, excluded */
+    {"sync_push_objects",
+     XH_SQL_IDEMPOTENT
+     "WITH o (obj, src, n) AS (VALUES ('company', 'contact', 1), ('contact', 'contact', 2),"
+     "  ('invoice', 'invoice', 3), ('product', 'item', 4)),"
+     " m AS (SELECT o.obj, o.n, count(r.xero_id) AS mirrored,"
+     "  count(*) FILTER (WHERE h.hubspot_id IS NOT NULL AND h.failed_hash IS NULL"
+     "   AND h.last_error IS NULL) AS synced,"
+     "  count(*) FILTER (WHERE r.xero_id IS NOT NULL AND (h.xero_id IS NULL OR"
+     "   (h.pushed_hash IS NULL AND h.failed_hash IS NULL AND h.last_error IS NULL))) AS pending,"
+     "  count(*) FILTER (WHERE h.failed_hash IS NOT NULL OR h.last_error IS NOT NULL) AS failed,"
+     "  count(*) FILTER (WHERE h.excluded IS NOT NULL) AS excluded"
+     "  FROM o LEFT JOIN xero_record r ON r.link_id = $1::bigint AND r.object = o.src"
+     "  LEFT JOIN hubspot_ref h ON h.link_id = $1::bigint AND h.object = o.obj"
+     "   AND h.xero_id = r.xero_id GROUP BY o.obj, o.n)"
+     " SELECT obj, mirrored, synced, pending, failed, excluded FROM m ORDER BY n", 1},
     /* PS_REFUSED: $3 the batch's inputs [{xero_id, hash}, ...] */
     {"sync_push_refused",
      "SELECT count(*) FROM jsonb_array_elements($3::jsonb) e JOIN hubspot_ref h"

@@ -22,6 +22,7 @@ enum push_sql {
 	PS_SUMMARY,      /* PS_SUMMARY: the run's audit row */
 	PS_LINK,         /* PS_LINK: the link's status */
 	PS_REPLAY,       /* PS_REPLAY: forget failures (and pushes) to try again */
+	PS_OBJECTS,      /* PS_OBJECTS: per object: mirrored, in sync, pending, failed, excluded */
 	PS_REFUSED,      /* PS_REFUSED: inputs of a batch that HubSpot refused */
 	PS__MAX
 };

@@ -20,7 +20,7 @@ struct web_tpl_set *web_templates = NULL;
 
 /* Pages the handlers render: the set must hold each of them. */
 static const char *const required_pages[] = {
-    "base", "login", "dashboard", "users", "error", NULL,
+    "base", "login", "dashboard", "users", "error", "link_health", "deliveries", NULL,
 };
 
 /* Flash messages a redirect may ask for with ?m=CODE. */
@@ -34,6 +34,14 @@ static const struct flash {
     {"user_added", "ok", "The admin was added. Give them the password shown below."},
     {"user_disabled", "ok", "The admin was disabled and signed out everywhere."},
     {"password_changed", "ok", "Your password was changed. Other sessions were signed out."},
+    {"retry_queued", "ok",
+     "Queued: the records will be pushed again in a moment. Reload this page to see the result."},
+    {"retry_none", "ok",
+     "No failed record matched: nothing to retry (it may have been retried already)."},
+    {"job_retried", "ok", "The job will run again now."},
+    {"job_cancelled", "ok", "The job was cancelled."},
+    {"job_state", "bad",
+     "The job has changed state since the page was shown: nothing was done. Check it below."},
 };
 
 enum xh_err

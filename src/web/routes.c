@@ -21,5 +21,10 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_USERS_ADD] = {WEB_POST, "/users", web_handle_users_add, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_USERS_DISABLE] = {WEB_POST, "/users/{id}/disable", web_handle_users_disable, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_ACCOUNT_PASSWORD] = {WEB_POST, "/account/password", web_handle_account_password, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_HEALTH] = {WEB_GET, "/links/{id}/health", web_handle_link_health, WEB_AUTH_SESSION},
+    [WEB_ROUTE_HEALTH_RETRY] = {WEB_POST, "/links/{id}/health/retry", web_handle_link_health_retry, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_JOB_RETRY] = {WEB_POST, "/links/{id}/jobs/{job}/retry", web_handle_link_job_retry, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_JOB_CANCEL] = {WEB_POST, "/links/{id}/jobs/{job}/cancel", web_handle_link_job_cancel, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_DELIVERIES] = {WEB_GET, "/deliveries", web_handle_deliveries, WEB_AUTH_SESSION},
 };
 /* clang-format on */

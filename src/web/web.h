@@ -151,6 +151,11 @@ enum web_route_id {
 	WEB_ROUTE_USERS_ADD,        /* WEB_ROUTE_USERS_ADD: POST /users */
 	WEB_ROUTE_USERS_DISABLE,    /* WEB_ROUTE_USERS_DISABLE: POST /users/{id}/disable */
 	WEB_ROUTE_ACCOUNT_PASSWORD, /* WEB_ROUTE_ACCOUNT_PASSWORD: POST /account/password */
+	WEB_ROUTE_HEALTH,           /* WEB_ROUTE_HEALTH: GET /links/{id}/health */
+	WEB_ROUTE_HEALTH_RETRY,     /* WEB_ROUTE_HEALTH_RETRY: POST .../health/retry */
+	WEB_ROUTE_JOB_RETRY,        /* WEB_ROUTE_JOB_RETRY: POST /links/{id}/jobs/{job}/retry */
+	WEB_ROUTE_JOB_CANCEL,       /* WEB_ROUTE_JOB_CANCEL: POST .../jobs/{job}/cancel */
+	WEB_ROUTE_DELIVERIES,       /* WEB_ROUTE_DELIVERIES: GET /deliveries */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -217,6 +222,12 @@ int web_handle_users(struct web_ctx *ctx, struct web_req *req, struct web_resp *
 int web_handle_users_add(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_users_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_account_password(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+/* sync health, webhook deliveries, link settings (handlers/link_health.c, deliveries.c) */
+int web_handle_link_health(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_health_retry(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_job_retry(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_job_cancel(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_deliveries(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"
