@@ -138,10 +138,50 @@ object_counts(struct web_ctx *ctx, const char *link)
 	return arr;
 }
 
+/*
+ * HubSpot's "Property values were not valid: [{message...}, ...]" as its
+ * messages joined by "; " (in the arena), or NULL for any other text.
+ */
+static const char *
+vendor_summary(struct xh_arena *a, const char *reason)
+{
+	static const char prefix[] = "Property values were not valid: ";
+	struct json_object *arr, *m;
+	const char *out = NULL, *s;
+
+	if (strncmp(reason, prefix, sizeof(prefix) - 1) != 0 ||
+	    (arr = json_tokener_parse(reason + sizeof(prefix) - 1)) == NULL)
+		return NULL;
+	for (size_t i = 0; json_object_is_type(arr, json_type_array) &&
+	                   i < json_object_array_length(arr) && i < 10;
+	     i++) {
+		m = json_object_object_get(json_object_array_get_idx(arr, i), "message");
+		if ((s = json_object_get_string(m)) != NULL && json_object_is_type(m, json_type_string))
+			out = out == NULL ? xh_printf(a, "%s", s) : xh_printf(a, "%s; %s", out, s);
+	}
+	json_object_put(arr);
+	return out;
+}
+
+/* Gives each group of g a "summary" of the vendor's message where one can be read. */
+static void
+add_summaries(struct xh_arena *a, struct json_object *g)
+{
+	struct json_object *grp;
+	const char *sum;
+
+	for (size_t i = 0; i < json_object_array_length(g); i++) {
+		grp = json_object_array_get_idx(g, i);
+		sum = vendor_summary(a, json_object_get_string(json_object_object_get(grp, "reason")));
+		if (sum != NULL)
+			json_object_object_add(grp, "summary", json_object_new_string(sum));
+	}
+}
+
 /* Adds the groups of q as data[key] and their record count as data[key_n]; XH_ERR_DB on failure. */
 static enum xh_err
-add_groups(struct web_ctx *ctx, struct json_object *d, enum health_sql q, const char *link,
-           const char *key, const char *key_n)
+add_groups(struct web_ctx *ctx, struct web_req *req, struct json_object *d, enum health_sql q,
+           const char *link, const char *key, const char *key_n)
 {
 	const char *app = ctx->cfg->hubspot.app_url ? ctx->cfg->hubspot.app_url : "";
 	PGresult *res = NULL;
@@ -149,6 +189,7 @@ add_groups(struct web_ctx *ctx, struct json_object *d, enum health_sql q, const 
 	struct json_object *g;
 
 	if (e == XH_OK && PQntuples(res) == 1 && (g = json_tokener_parse(PQgetvalue(res, 0, 0)))) {
+		add_summaries(req->arena, g);
 		json_object_object_add(d, key, g);
 		json_object_object_add(
 		    d, key_n, json_object_new_int64(strtoll(PQgetvalue(res, 0, 1), NULL, 10)));
@@ -188,8 +229,8 @@ web_handle_link_health(struct web_ctx *ctx, struct web_req *req, struct web_resp
 	if ((st = health_link_load(ctx, req, &link, &d)) != 0)
 		return st;
 	if ((counts = object_counts(ctx, link)) == NULL ||
-	    add_groups(ctx, d, HEALTH_FAILING, link, "failing", "failing_n") != XH_OK ||
-	    add_groups(ctx, d, HEALTH_EXCLUDED, link, "excluded", "excluded_n") != XH_OK ||
+	    add_groups(ctx, req, d, HEALTH_FAILING, link, "failing", "failing_n") != XH_OK ||
+	    add_groups(ctx, req, d, HEALTH_EXCLUDED, link, "excluded", "excluded_n") != XH_OK ||
 	    add_jobs(ctx, d, link) != XH_OK) {
 		json_object_put(counts);
 		json_object_put(d);

@@ -1,0 +1,343 @@
+"""The console's sync health (GET /links/{id}/health and its retries), the
+webhook delivery log (GET /deliveries) and the link settings page, through
+nginx, xhsync-web, PostgreSQL, the stack's worker and both simulators.
+Records fail the way they do in life: a property the mapping writes is
+deleted from the HubSpot portal, then the records change in Xero."""
+import base64
+import hashlib
+import hmac
+import html
+import json
+import re
+import uuid
+
+import pytest
+
+from conftest import cli, request
+from console_support import Client, form_token, new_admin
+from health_support import SyncedLink
+
+
+@pytest.fixture(autouse=True)
+def no_throttle(db):
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM login_throttle")
+    yield
+
+
+@pytest.fixture(scope="module")
+def admin():
+    return new_admin("health")
+
+
+@pytest.fixture
+def web(base_url, admin):
+    c = Client(base_url)
+    r = c.login(*admin)
+    assert r.status == 303, r.body[:300]
+    return c
+
+
+@pytest.fixture
+def s(db):
+    link = SyncedLink(db)
+    yield link
+    link.close()
+
+
+def text(r):
+    return r.body.decode()
+
+
+def health(web, link):
+    r = web.get("/links/%d/health" % link)
+    assert r.status == 200, r.body[:500]
+    return text(r)
+
+
+def token(web, link, action):
+    """The CSRF token of the health page's form posting to action (the form must be there)."""
+    return form_token(web.get("/links/%d/health" % link).body, action)
+
+
+def retry(web, link, **fields):
+    action = "/links/%d/health/retry" % link
+    fields["csrf"] = token(web, link, action)
+    return web.post(action, fields)
+
+
+def counts(page):
+    """The per-object table: {object: (in xero, in sync, pending, failing, excluded)}."""
+    out = {}
+    for obj, cells in re.findall(r'<tr><th scope="row">(\w+)</th>(.*?)</tr>', page):
+        nums = re.findall(r"<td>(?:<span[^>]*>)?(\d+)", cells)
+        out[obj] = tuple(int(n) for n in nums)
+    return out
+
+
+def group_keys(page):
+    return re.findall(r'name="key" value="([0-9a-f]{32})"', page)
+
+
+# ---- sync health ----
+
+def test_health_shows_the_numbers_of_link_show(web, s):
+    page = health(web, s.link)
+    show = cli("link", "show", str(s.link)).stdout
+    want = {}
+    for ln in show.splitlines():
+        f = ln.split()
+        if f and f[0] in ("company", "contact", "invoice", "product"):
+            want[f[0]] = tuple(int(x) for x in f[1:6])
+    assert want and counts(page) == want
+
+
+def test_failing_records_are_grouped_with_hubspots_message_and_links(web, s):
+    ids = s.break_invoices(2, "broken")
+    page = health(web, s.link)
+    assert 'Property &quot;xero_reference&quot; does not exist' in page
+    assert counts(page)["invoice"][3] == 2
+    assert len(group_keys(page)) == 1  # one message, one group
+    numbers = {i["InvoiceNumber"] for i in s.org["Invoices"] if i["InvoiceID"].lower() in ids}
+    assert len(numbers) == 2
+    for n in numbers:
+        assert ">%s<" % html.escape(n) in page
+    for i in ids:
+        assert "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=%s" % i in page
+    hub = s.q("SELECT hubspot_id FROM hubspot_ref WHERE link_id = %s AND xero_id::text = ANY(%s)",
+              (s.link, ids))
+    for (hid,) in hub:
+        assert "%s/contacts/%d/record/0-53/%s" % (s.hs, s.portal, hid) in page
+
+
+def test_retry_one_then_the_group_puts_them_in_sync(web, s):
+    ids = s.break_invoices(2, "broken")
+    s.restore_reference_property()
+    r = retry(web, s.link, scope="one", object="invoice", xero_id=ids[0])
+    assert r.status == 303 and r.header("Location").endswith("m=retry_queued")
+    s.settle()
+    assert set(s.failing()) == {ids[1]}
+    assert s.hubspot_reference(ids[0]) == "broken 0"
+    key = group_keys(health(web, s.link))
+    assert len(key) == 1
+    r = retry(web, s.link, scope="group", object="invoice", key=key[0])
+    assert r.status == 303
+    s.settle()
+    assert s.failing() == {}
+    assert s.hubspot_reference(ids[1]) == "broken 1"
+    page = health(web, s.link)
+    assert "No record is failing." in page
+    assert counts(page)["invoice"][3] == 0
+
+
+def test_retry_all_puts_every_failed_record_in_sync(web, s):
+    ids = s.break_invoices(3, "again")
+    assert set(s.failing()) == set(ids)
+    s.restore_reference_property()
+    r = retry(web, s.link, scope="all")
+    assert r.status == 303
+    s.settle()
+    assert s.failing() == {}
+    assert [s.hubspot_reference(i) for i in ids] == ["again 0", "again 1", "again 2"]
+
+
+def test_retry_while_still_broken_keeps_them_failing(web, s):
+    ids = s.break_invoices(1, "still")
+    r = retry(web, s.link, scope="all")
+    assert r.status == 303
+    s.settle()
+    assert set(s.failing()) == set(ids)
+    assert "does not exist" in health(web, s.link)
+
+
+def test_retry_forms_the_page_never_sends_are_refused(web, s):
+    action = "/links/%d/health/retry" % s.link
+    csrf = web.csrf()
+    for fields in ({"scope": "one", "object": "invoice", "xero_id": "1' OR '1'='1"},
+                   {"scope": "group", "object": "invoice", "key": "'; DROP TABLE job; --"},
+                   {"scope": "one", "object": "line_item", "xero_id": str(uuid.uuid4())},
+                   {"scope": "everything"}, {}):
+        fields["csrf"] = csrf
+        r = web.post(action, fields)
+        assert r.status == 400, (fields, r.status)
+    assert s.one("SELECT count(*) FROM job") is not None
+
+
+def test_excluded_records_show_their_reason(web, s):
+    page = health(web, s.link)
+    reasons = s.q("SELECT object::text, excluded, count(*) FROM hubspot_ref WHERE link_id = %s"
+                  " AND excluded IS NOT NULL GROUP BY 1, 2", (s.link,))
+    assert reasons, "the seeded organisation has excluded records"
+    for obj, why, n in reasons:
+        assert "%d record(s): %s" % (n, html.escape(why)) in page
+
+
+def test_health_of_a_missing_or_malformed_link_is_404(web):
+    for path in ("/links/999999999/health", "/links/0/health", "/links/-1/health",
+                 "/links/1%27%20OR%201=1/health", "/links/99999999999999999999/health"):
+        assert web.get(path).status == 404, path
+
+
+# ---- jobs ----
+
+def add_job(s, state, kind="xero.ping"):
+    return s.one("INSERT INTO job (kind, link_id, state, attempts, max_attempts, run_at,"
+                 " finished_at, last_error) VALUES (%s, %s, %s, 3, 3,"
+                 " now() + interval '1 day', CASE WHEN %s = 'discarded' THEN now() END,"
+                 " 'HubSpot said no <b>really</b>') RETURNING id", (kind, s.link, state, state))
+
+
+def job_post(web, s, job, what):
+    action = "/links/%d/jobs/%d/%s" % (s.link, job, what)
+    return web.post(action, {"csrf": token(web, s.link, action)})
+
+
+def test_discarded_job_is_listed_and_retry_runs_it_again(web, s):
+    job = add_job(s, "discarded")
+    page = health(web, s.link)
+    assert "#%d xero.ping" % job in page
+    assert "HubSpot said no &lt;b&gt;really&lt;/b&gt;" in page
+    r = job_post(web, s, job, "retry")
+    assert r.status == 303 and r.header("Location").endswith("m=job_retried")
+    assert s.one("SELECT state FROM job WHERE id = %s", (job,)) != "discarded"
+    assert s.one("SELECT attempts FROM job WHERE id = %s", (job,)) in (0, 1)
+
+
+def test_waiting_job_can_be_cancelled_and_a_discarded_one_cannot(web, s):
+    waiting, gone = add_job(s, "retryable"), add_job(s, "discarded")
+    r = job_post(web, s, waiting, "cancel")
+    assert r.status == 303
+    assert s.one("SELECT state FROM job WHERE id = %s", (waiting,)) == "cancelled"
+    csrf = token(web, s.link, "/links/%d/jobs/%d/retry" % (s.link, gone))
+    r = web.post("/links/%d/jobs/%d/cancel" % (s.link, gone), {"csrf": csrf})
+    assert r.status == 303 and r.header("Location").endswith("m=job_state")
+    assert s.one("SELECT state FROM job WHERE id = %s", (gone,)) == "discarded"
+
+
+def test_a_job_of_another_link_is_not_found(web, s, db):
+    other = s.one("INSERT INTO link (name) VALUES ('other') RETURNING id")
+    try:
+        job = s.one("INSERT INTO job (kind, link_id, state, finished_at) VALUES"
+                    " ('xero.ping', %s, 'discarded', now()) RETURNING id", (other,))
+        csrf = web.csrf()
+        assert web.post("/links/%d/jobs/%d/retry" % (s.link, job), {"csrf": csrf}).status == 404
+        assert s.one("SELECT state FROM job WHERE id = %s", (job,)) == "discarded"
+    finally:
+        s.one("DELETE FROM job WHERE link_id = %s RETURNING 1", (other,))
+        s.one("DELETE FROM link WHERE id = %s RETURNING 1", (other,))
+
+
+# ---- CSRF ----
+
+def test_every_post_needs_the_csrf_token_and_changes_nothing_without_it(web, s):
+    ids = s.break_invoices(1, "csrf")
+    s.restore_reference_property()
+    job = add_job(s, "retryable")
+    posts = [("/links/%d/health/retry" % s.link, {"scope": "all"}),
+             ("/links/%d/jobs/%d/retry" % (s.link, job), {}),
+             ("/links/%d/jobs/%d/cancel" % (s.link, job), {}),
+             ("/links/%d/settings" % s.link, {"name": "renamed by csrf"})]
+    for path, fields in posts:
+        for csrf in (None, "forged", web.csrf()[:-2]):
+            f = dict(fields)
+            if csrf is not None:
+                f["csrf"] = csrf
+            assert web.post(path, f).status == 403, (path, csrf)
+        # a valid token from another origin is refused too
+        f = dict(fields, csrf=web.csrf())
+        assert web.post(path, f, headers={"Origin": "http://evil.example",
+                                          "Sec-Fetch-Site": "cross-site"}).status == 403
+    s.settle()
+    assert set(s.failing()) == set(ids)
+    assert s.one("SELECT state FROM job WHERE id = %s", (job,)) == "retryable"
+    assert s.one("SELECT name FROM link WHERE id = %s", (s.link,)) == "health"
+
+
+# ---- deliveries ----
+
+def xero_sig(key, body):
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@pytest.fixture
+def xero_key():
+    key, label = "k-" + uuid.uuid4().hex, "health-" + uuid.uuid4().hex[:8]
+    out = cli("webhook", "key", "add", "xero", label, input=key + "\n")
+    assert out.returncode == 0, out.stderr
+    yield key
+    cli("webhook", "key", "remove", "xero", label)
+
+
+def test_deliveries_list_verified_events_and_their_jobs(web, s, base_url, xero_key):
+    cid = s.org["Contacts"][0]["ContactID"]
+    body = json.dumps({"events": [{
+        "resourceUrl": "https://api.xero.com/api.xro/2.0/Contacts/" + cid, "resourceId": cid,
+        "eventDateUtc": "2026-12-03T10:00:00.000", "eventType": "UPDATE",
+        "eventCategory": "CONTACT", "tenantId": s.tenant, "tenantType": "ORGANISATION"}],
+        "firstEventSequence": 1, "lastEventSequence": 1, "entropy": uuid.uuid4().hex}).encode()
+    r = request(base_url + "/webhooks/xero", "POST", body,
+                {"Content-Type": "application/json", "x-xero-signature": xero_sig(xero_key, body)})
+    assert r.status == 200
+    row = s.q("SELECT id, job_ids FROM webhook_delivery ORDER BY id DESC LIMIT 1")[0]
+    page = text(web.get("/deliveries?vendor=xero"))
+    assert "#%d" % row[0] in page
+    seg = page[page.index("#%d<" % row[0]):]
+    seg = seg[:seg.index("</tr>")]
+    assert "verified" in seg and "CONTACT UPDATE" in seg and cid in seg
+    assert row[1], "the delivery made a job"
+    for job in row[1]:
+        assert "#%d xero.fetch" % job in seg
+    s.settle()
+
+
+def test_refused_hostile_deliveries_render_escaped(web, base_url, db):
+    hostile = b'<script>alert("x")</script>\'"&' + b"\xff\xfe" + b"A" * 10000
+    for vendor, headers in (("xero", {"x-xero-signature": "Zm9yZ2Vk"}),
+                            ("hubspot", {"X-HubSpot-Signature-v3": "forged",
+                                         "X-HubSpot-Request-Timestamp": "1"})):
+        r = request(base_url + "/webhooks/" + vendor, "POST", hostile,
+                    dict(headers, **{"Content-Type": "application/json"}))
+        assert r.status in (400, 401), r.status
+    with db.cursor() as cur:
+        cur.execute("SELECT id, vendor FROM webhook_delivery ORDER BY id DESC LIMIT 2")
+        rows = cur.fetchall()
+    r = web.get("/deliveries")
+    assert r.status == 200
+    page = text(r)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+    for rid, _ in rows:
+        seg = page[page.index("#%d<" % rid):]
+        assert "refused" in seg[:seg.index("</tr>")]
+
+
+def test_deliveries_are_keyset_paged_without_overlap(web, db):
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO webhook_delivery (vendor, status, verified, outcome)"
+                    " SELECT 'hubspot', 401, false, 'bad_signature' FROM generate_series(1, 75)"
+                    " RETURNING id")
+        made = sorted(r[0] for r in cur.fetchall())
+    try:
+        seen, path = [], "/deliveries?vendor=hubspot"
+        for _ in range(10):
+            page = text(web.get(path))
+            seen += [int(x) for x in re.findall(r'<td class="nowrap">#(\d+)<br>', page)]
+            m = re.search(r'href="(/deliveries\?before=\d+&amp;vendor=hubspot)"', page)
+            if not m:
+                break
+            path = html.unescape(m.group(1))
+        assert len(seen) == len(set(seen))
+        assert set(made) <= set(seen)
+        assert seen == sorted(seen, reverse=True)
+    finally:
+        with db.cursor() as cur:
+            cur.execute("DELETE FROM webhook_delivery WHERE id = ANY(%s)", (made,))
+
+
+def test_deliveries_with_hostile_cursors_say_so_and_show_the_newest(web):
+    for q in ("before=-5", "before=99999999999999999999", "before=1%27%3BDROP%20TABLE%20job",
+              "before=", "vendor=%3Cscript%3E&before=abc"):
+        r = web.get("/deliveries?" + q)
+        assert r.status == 200, q
+        assert "That page link is not valid" in text(r), q
+        assert "<script>" not in text(r).split("</header>", 1)[1]
