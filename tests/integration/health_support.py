@@ -5,14 +5,24 @@ its HubSpot simulator with a static token and the bootstrapped properties,
 a link between them, and `xhsync sync` run to the end by the stack's own
 worker. Records are broken the way a HubSpot admin would break them: a
 property the mapping writes is deleted from the portal."""
+import base64
+import configparser
+import hashlib
+import hmac
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
-from conftest import BUILD, CONFIG, ROOT, cli, read_config
+# Not from conftest: the browser suite has a conftest of its own.
+ROOT = os.environ.get("XHSYNC_TEST_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("XHSYNC_TEST_BUILD", os.path.join(ROOT, "build", "asan"))
+CONFIG = os.environ.get("XHSYNC_TEST_CONFIG", os.path.join(ROOT, ".run", "test", "xhsync.conf"))
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import xero_data  # noqa: E402
@@ -33,17 +43,37 @@ def call(url, method="GET", body=None, headers=None):
         return json.loads(raw) if raw else None
 
 
+def stack_config():
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(CONFIG)
+    return cp
+
+
 def cli_ok(*args, input=None):
-    out = cli(*args, input=input, timeout=120)
+    """The xhsync CLI against the test stack; it must succeed."""
+    out = subprocess.run([os.path.join(BUILD, "xhsync"), "-c", CONFIG] + list(args),
+                         capture_output=True, text=True, input=input, timeout=120,
+                         env=dict(os.environ, XHSYNC_SQL_DIR=os.path.join(ROOT, "sql")))
     assert out.returncode == 0, (args, out.stdout, out.stderr)
     return out
+
+
+def xero_delivery(key, tenant, contact_id):
+    """A Xero webhook body for one contact update, and its x-xero-signature under key."""
+    body = json.dumps({"events": [{
+        "resourceUrl": "https://api.xero.com/api.xro/2.0/Contacts/" + contact_id,
+        "resourceId": contact_id, "eventDateUtc": "2026-12-03T10:00:00.000",
+        "eventType": "UPDATE", "eventCategory": "CONTACT", "tenantId": tenant,
+        "tenantType": "ORGANISATION"}], "firstEventSequence": 1, "lastEventSequence": 1,
+        "entropy": uuid.uuid4().hex}).encode()
+    return body, base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
 class SyncedLink:
     """A link of the stack joining a fresh Xero tenant to a fresh HubSpot portal, synced."""
 
     def __init__(self, db, name="health"):
-        cfg = read_config(CONFIG)
+        cfg = stack_config()
         self.db = db
         self.xero = cfg["xero"]["api_url"].rstrip("/")
         self.hs = cfg["hubspot"]["api_url"].rstrip("/")
@@ -152,4 +182,3 @@ class SyncedLink:
         self.one("DELETE FROM link WHERE id = %s RETURNING 1", (self.link,))
 
 
-__all__ = ["SyncedLink", "call", "cli_ok", "BUILD"]

@@ -43,7 +43,7 @@ static const struct xh_sql deliveries_sql[DELIVERIES__MAX] = {
     /* DELIVERIES_LIST: $1 vendor or NULL, $2 before id or NULL, $3 page size + 1 */
     {"web_deliveries_list",
      XH_SQL_IDEMPOTENT
-     "SELECT coalesce(json_agg(json_build_object('id', d.id, 'vendor', d.vendor,"
+     "SELECT coalesce(json_agg(json_build_object('id', d.id, 'vendor', CASE d.vendor WHEN 'xero' THEN 'Xero' ELSE 'HubSpot' END,"
      "  'received', to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),"
      "  'status', d.status, 'verified', d.verified, 'outcome', replace(d.outcome, '_', ' '),"
      "  'n_events', d.events, 'new_events', d.new_events, 'unknown', d.unknown,"

@@ -72,6 +72,7 @@ enum health_sql {
 	"  count(*) OVER (PARTITION BY h.object, " reason ") AS n"                                 \
 	"  FROM hubspot_ref h WHERE h.link_id = $1::bigint AND " where "),"                        \
 	" g AS (SELECT f.object, f.reason, md5(f.reason) AS key, max(f.n) AS n,"                   \
+	"  max(f.n) || CASE WHEN max(f.n) = 1 THEN ' record' ELSE ' records' END AS n_label,"      \
 	"  max(f.n) > " HEALTH_PER_GROUP " AS more,"                                               \
 	"  json_agg(json_build_object('xero_id', f.xero_id, 'hubspot_id', f.hubspot_id,"           \
 	"   'name', coalesce(nullif(" HL_NAME ", ''), 'Xero id ' || f.xero_id),"                   \
@@ -156,7 +157,8 @@ vendor_summary(struct xh_arena *a, const char *reason)
 	                   i < json_object_array_length(arr) && i < 10;
 	     i++) {
 		m = json_object_object_get(json_object_array_get_idx(arr, i), "message");
-		if ((s = json_object_get_string(m)) != NULL && json_object_is_type(m, json_type_string))
+		if ((s = json_object_get_string(m)) != NULL &&
+		    json_object_is_type(m, json_type_string))
 			out = out == NULL ? xh_printf(a, "%s", s) : xh_printf(a, "%s; %s", out, s);
 	}
 	json_object_put(arr);
@@ -172,7 +174,8 @@ add_summaries(struct xh_arena *a, struct json_object *g)
 
 	for (size_t i = 0; i < json_object_array_length(g); i++) {
 		grp = json_object_array_get_idx(g, i);
-		sum = vendor_summary(a, json_object_get_string(json_object_object_get(grp, "reason")));
+		sum = vendor_summary(a,
+		                     json_object_get_string(json_object_object_get(grp, "reason")));
 		if (sum != NULL)
 			json_object_object_add(grp, "summary", json_object_new_string(sum));
 	}
