@@ -32,5 +32,5 @@ libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
 	src/hubspot/webhook.h src/hubspot/webhook.c
 # Sync health, webhook deliveries and link settings, with the replay they share with the CLI.
 libxhweb_a_SOURCES += src/web/handlers/health_common.h src/web/handlers/health_common.c \
-	src/web/handlers/link_health.c src/web/handlers/deliveries.c \
+	src/web/handlers/link_health.c src/web/handlers/deliveries.c src/web/handlers/link_settings_page.c \
 	$(SYNC_MAP_SOURCES) src/sync/push.h src/sync/push_jobs.c src/sync/push_sql.h src/sync/push_sql.c

@@ -20,7 +20,8 @@ struct web_tpl_set *web_templates = NULL;
 
 /* Pages the handlers render: the set must hold each of them. */
 static const char *const required_pages[] = {
-    "base", "login", "dashboard", "users", "error", "link_health", "deliveries", NULL,
+    "base",        "login",      "dashboard",     "users", "error",
+    "link_health", "deliveries", "link_settings", NULL,
 };
 
 /* Flash messages a redirect may ask for with ?m=CODE. */
@@ -38,6 +39,7 @@ static const struct flash {
      "Queued: the records will be pushed again in a moment. Reload this page to see the result."},
     {"retry_none", "ok",
      "No failed record matched: nothing to retry (it may have been retried already)."},
+    {"settings_saved", "ok", "The settings were saved."},
     {"job_retried", "ok", "The job will run again now."},
     {"job_cancelled", "ok", "The job was cancelled."},
     {"job_state", "bad",

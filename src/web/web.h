@@ -156,6 +156,8 @@ enum web_route_id {
 	WEB_ROUTE_JOB_RETRY,        /* WEB_ROUTE_JOB_RETRY: POST /links/{id}/jobs/{job}/retry */
 	WEB_ROUTE_JOB_CANCEL,       /* WEB_ROUTE_JOB_CANCEL: POST .../jobs/{job}/cancel */
 	WEB_ROUTE_DELIVERIES,       /* WEB_ROUTE_DELIVERIES: GET /deliveries */
+	WEB_ROUTE_SETTINGS,         /* WEB_ROUTE_SETTINGS: GET /links/{id}/settings */
+	WEB_ROUTE_SETTINGS_POST,    /* WEB_ROUTE_SETTINGS_POST: POST /links/{id}/settings */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -222,12 +224,15 @@ int web_handle_users(struct web_ctx *ctx, struct web_req *req, struct web_resp *
 int web_handle_users_add(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_users_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_account_password(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
-/* sync health, webhook deliveries, link settings (handlers/link_health.c, deliveries.c) */
+/* sync health, webhook deliveries, link settings (link_health.c, deliveries.c,
+ * link_settings_page.c) */
 int web_handle_link_health(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_health_retry(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_job_retry(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_job_cancel(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_deliveries(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_settings(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_settings_post(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"

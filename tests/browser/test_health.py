@@ -11,6 +11,8 @@ import uuid
 import psycopg2
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ROOT
 from test_home import admin, sign_in  # noqa: F401  (the module's admin fixture)
@@ -51,6 +53,13 @@ def signed_in(browser, base_url, admin):
     assert browser.current_url == base_url + "/"
 
 
+def press(browser, button):
+    """Clicks a submit button and waits for the page the form leads to."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 15).until(ec.staleness_of(old))
+
+
 def wait_text(browser, text, timeout=30, reload=True):
     deadline = time.monotonic() + timeout
     while True:
@@ -79,7 +88,7 @@ def test_a_broken_record_shows_in_health_and_retry_puts_it_in_sync(browser, base
     screenshot("health-failing")
 
     s.restore_reference_property()
-    row.find_element(By.CSS_SELECTOR, "button").click()
+    press(browser, row.find_element(By.CSS_SELECTOR, "button"))
     assert "Queued" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert wait_text(browser, "No record is failing.")
     assert s.hubspot_reference(ids[0]) == "from the browser 0"
@@ -119,3 +128,38 @@ def test_deliveries_page_shows_a_verified_and_a_refused_delivery(browser, base_u
     assert browser.execute_script("return document.querySelectorAll('main script').length") == 0
     s.settle()
     screenshot("deliveries")
+
+
+def test_settings_name_a_bad_value_inline_and_save_a_good_one(browser, base_url, admin, s,
+                                                              screenshot, tall):
+    signed_in(browser, base_url, admin)
+    browser.get(base_url + "/links/%d/settings" % s.link)
+    assert "Link settings" in browser.title
+    box = browser.find_element(By.ID, "f-poll_interval_s")
+    box.clear()
+    box.send_keys("60")
+    browser.find_element(By.ID, "f-secret.hubspot_client_secret").send_keys("not-shown-again")
+    press(browser, browser.find_element(By.CSS_SELECTOR, "form.settings button[type=submit]"))
+    err = browser.find_element(By.ID, "e-poll_interval_s")
+    assert err.text.startswith("Poll interval (seconds) is a whole number from 300 to 86400")
+    assert browser.find_element(By.ID, "f-poll_interval_s").get_attribute("value") == "60"
+    assert browser.find_element(By.ID, "f-poll_interval_s").get_attribute("aria-invalid") == "true"
+    assert "not-shown-again" not in browser.page_source
+    top = browser.find_element(By.CSS_SELECTOR, "#form-error a")
+    assert top.get_attribute("href").endswith("#f-poll_interval_s")
+    screenshot("settings-invalid")
+    box = browser.find_element(By.ID, "f-poll_interval_s")
+    box.clear()
+    box.send_keys("1800")
+    secret = browser.find_element(By.ID, "f-secret.hubspot_client_secret")
+    assert secret.get_attribute("value") == ""  # a refused form does not keep a secret
+    secret.send_keys("not-shown-again")
+    press(browser, browser.find_element(By.CSS_SELECTOR, "form.settings button[type=submit]"))
+    assert "The settings were saved." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert browser.find_element(By.ID, "f-poll_interval_s").get_attribute("value") == "1800"
+    state = browser.find_element(By.CSS_SELECTOR, "#f-secret\\.hubspot_client_secret")\
+        .find_element(By.XPATH, "preceding-sibling::p[1]")
+    assert state.find_element(By.CSS_SELECTOR, ".badge").text == "set"
+    assert "not-shown-again" not in browser.page_source
+    browser.set_window_size(1280, 3000)
+    screenshot("settings")

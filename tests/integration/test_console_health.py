@@ -4,6 +4,7 @@ nginx, xhsync-web, PostgreSQL, the stack's worker and both simulators.
 Records fail the way they do in life: a property the mapping writes is
 deleted from the HubSpot portal, then the records change in Xero."""
 import html
+import json
 import re
 import uuid
 
@@ -329,3 +330,126 @@ def test_deliveries_with_hostile_cursors_say_so_and_show_the_newest(web):
         assert r.status == 200, q
         assert "That page link is not valid" in text(r), q
         assert "<script>" not in text(r).split("</header>", 1)[1]
+
+
+# ---- settings ----
+
+def esc(s):
+    """HTML escaping as the console's templates do it."""
+    return html.escape(s, quote=True).replace("&#x27;", "&#39;")
+
+
+def settings_form(web, link):
+    r = web.get("/links/%d/settings" % link)
+    assert r.status == 200, r.body[:500]
+    return text(r)
+
+
+def save(web, link, **fields):
+    action = "/links/%d/settings" % link
+    f = {k.replace("__", "."): v for k, v in fields.items()}
+    f["csrf"] = form_token(web.get(action).body, action)
+    return web.post(action, f)
+
+
+def link_row(s):
+    return s.q("SELECT name, status, settings::text FROM link WHERE id = %s", (s.link,))[0]
+
+
+def test_settings_show_the_effective_values_of_link_settings(web, s):
+    page = settings_form(web, s.link)
+    cli("link", "set", str(s.link), "poll_interval_s=900")
+    page = settings_form(web, s.link)
+    assert 'name="poll_interval_s" value="900"' in page
+    assert re.search(r'name="match_key".*?<option value="domain" selected>', page, re.S)
+    assert re.search(r'name="objects.invoice".*?<option value="on" selected>', page, re.S)
+    assert 'value="health"' in page
+
+
+def test_settings_save_as_link_set_would_and_audit(web, s):
+    r = save(web, s.link, name="Acme & Sons", match_key="name", currencies="nzd, aud",
+             filters__invoice_from="2024-01-31", objects__item="off", poll_interval_s="3600")
+    assert r.status == 303 and r.header("Location").endswith("m=settings_saved")
+    name, _, settings = link_row(s)
+    st = json.loads(settings)
+    assert name == "Acme & Sons"
+    assert st["match_key"] == "name" and st["currencies"] == "NZD,AUD"
+    assert st["filters"]["invoice_from"] == "2024-01-31" and st["objects"]["item"] is False
+    assert st["poll_interval_s"] == 3600
+    show = cli("link", "show", str(s.link)).stdout
+    assert '"match_key": "name"' in show or '"match_key":"name"' in show.replace(" ", "")
+    audit = s.q("SELECT actor, detail::text FROM audit_event WHERE link_id = %s"
+                " AND action = 'link.set' ORDER BY id DESC LIMIT 1", (s.link,))[0]
+    assert audit[0].startswith("console:health-")
+
+
+@pytest.mark.parametrize("key,value,named", [
+    ("poll_interval_s", "299", "poll_interval_s is a whole number from 300 to 86400"),
+    ("poll_interval_s", "-1", "poll_interval_s is a whole number from 300 to 86400"),
+    ("match_key", "email", "match_key is one of domain|name|contact_number|none"),
+    ("conflict_policy", "'; DROP TABLE link; --", "conflict_policy is one of"),
+    ("currencies", "NZD;DELETE FROM job", "currencies is empty or a comma list"),
+    ("filters__invoice_from", "2024-02-30", "filters.invoice_from is empty or a date"),
+    ("objects__contact", "maybe", "objects.contact is on or off"),
+    ("name", "", "name has 1 to 200 characters"),
+    ("name", "x" * 201, "name has 1 to 200 characters"),
+])
+def test_a_bad_value_is_named_inline_and_nothing_changes(web, s, key, value, named):
+    before = link_row(s)
+    r = save(web, s.link, paid_mode="payment", **{key: value})
+    assert r.status == 422, r.status
+    page = text(r)
+    assert esc(named.split(" ", 1)[1]) in page  # the rule, after the field's label
+    field = key.replace("__", ".")
+    assert re.search(r'id="f-%s" name="%s"[^>]*aria-invalid="true"' % (re.escape(field),
+                                                                        re.escape(field)), page)
+    if key in ("poll_interval_s", "currencies", "filters__invoice_from", "name"):
+        assert 'value="%s"' % esc(value) in page  # kept as typed
+    assert link_row(s) == before  # not even the valid paid_mode
+
+
+def test_hostile_text_in_settings_is_stored_as_text_and_rendered_escaped(web, s):
+    hostile = '<script>alert(1)</script>\' OR 1=1; --"'
+    assert save(web, s.link, name=hostile).status == 303
+    assert link_row(s)[0] == hostile
+    page = settings_form(web, s.link)
+    assert "<script>alert(1)" not in page
+    assert 'value="%s"' % esc(hostile) in page
+    assert s.one("SELECT count(*) FROM link WHERE id = %s", (s.link,)) == 1
+
+
+def test_secrets_are_write_only(web, s, db):
+    page = settings_form(web, s.link)
+    assert 'name="secret.hubspot_client_secret" value=""' in page
+    secret = "hs-secret-" + uuid.uuid4().hex
+    key = "xk-" + uuid.uuid4().hex
+    r = save(web, s.link, **{"secret.hubspot_client_secret": secret,
+                             "secret.xero_webhook_key": key})
+    assert r.status == 303
+    try:
+        page = settings_form(web, s.link)
+        assert secret not in page and key not in page
+        assert page.count('<span class="badge active">set</span>') >= 2
+        with db.cursor() as cur:
+            cur.execute("SELECT count(*) FROM credential WHERE link_id = %s AND vendor = 'hubspot'"
+                        " AND purpose = 'client_secret'", (s.link,))
+            assert cur.fetchone()[0] == 1
+            cur.execute("SELECT count(*) FROM credential WHERE sealed::text LIKE %s",
+                        ("%" + secret.encode().hex() + "%",))
+            assert cur.fetchone()[0] == 0  # sealed, never in clear
+        # A refused secret is not shown back either, and nothing is saved.
+        r = save(web, s.link, name="kept?", **{"secret.xero_webhook_key": "short " + key})
+        assert r.status == 422
+        assert key not in text(r) and "type it again" in text(r)
+        assert link_row(s)[0] != "kept?"
+    finally:
+        labels = s.q("SELECT label FROM webhook_key WHERE vendor = 'xero' AND label LIKE"
+                     " 'console-%%'")
+        for (label,) in labels:
+            cli("webhook", "key", "remove", "xero", label)
+
+
+def test_settings_of_a_missing_link_are_404(web):
+    assert web.get("/links/999999999/settings").status == 404
+    csrf = web.csrf()
+    assert web.post("/links/999999999/settings", {"csrf": csrf, "name": "x"}).status == 404

@@ -30,9 +30,8 @@ static const struct xh_sql wh_sql[WH__MAX] = {
 static struct xh_keyring wh_keyring;
 static int wh_keyring_state; /* 0 not read, 1 read, -1 unreadable */
 
-enum xh_err
-web_wh_keys(struct web_ctx *ctx, struct xh_arena *a, const char *vendor, const char ***keys,
-            size_t *n)
+const struct xh_keyring *
+web_wh_keyring(struct web_ctx *ctx)
 {
 	char err[256];
 
@@ -43,9 +42,18 @@ web_wh_keys(struct web_ctx *ctx, struct xh_arena *a, const char *vendor, const c
 			wh_keyring_state = -1;
 		}
 	}
-	if (wh_keyring_state < 0)
+	return wh_keyring_state < 0 ? NULL : &wh_keyring;
+}
+
+enum xh_err
+web_wh_keys(struct web_ctx *ctx, struct xh_arena *a, const char *vendor, const char ***keys,
+            size_t *n)
+{
+	const struct xh_keyring *kr = web_wh_keyring(ctx);
+
+	if (kr == NULL)
 		return XH_ERR_CONFIG;
-	return xh_webhook_keys_load(ctx->db, &wh_keyring, a, vendor, keys, n);
+	return xh_webhook_keys_load(ctx->db, kr, a, vendor, keys, n);
 }
 
 char *

@@ -23,6 +23,9 @@ struct web_wh_log {
 	const char *sample;   /* refused body's escaped start, or NULL */
 };
 
+/* The process's keyring (loaded once, also to seal secrets), or NULL when unreadable. */
+struct xh_keyring;
+const struct xh_keyring *web_wh_keyring(struct web_ctx *ctx);
 /*
  * The vendor's active keys, opened with the process's keyring (loaded
  * once). XH_ERR_CONFIG when the key file cannot be read, XH_ERR_DB.
