@@ -80,6 +80,9 @@ class SyncedLink:
         self.portal = random.randint(30000000, 89999999)
         self.org = xero_data.generate(seed=self.portal % 1000, **SIZES)
         self.tenant = self.org["Organisation"]["OrganisationID"]
+        # Records the push leaves out on purpose, whatever the seed drew.
+        self.org["Contacts"][-1]["EmailAddress"] = ""
+        [i for i in self.org["Invoices"] if i["Type"] == "ACCREC"][-1]["Status"] = "VOIDED"
         call(self.xero + "/_sim/seed", "POST", dict(self.org, tenantId=self.tenant))
         tokens = call(self.xero + "/_sim/tokens", "POST", {"tenantId": self.tenant})
         self.link = self.one("INSERT INTO link (name, status, xero_tenant_id) VALUES"

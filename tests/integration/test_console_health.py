@@ -164,7 +164,7 @@ def test_excluded_records_show_their_reason(web, s):
     page = health(web, s.link)
     reasons = s.q("SELECT object::text, excluded, count(*) FROM hubspot_ref WHERE link_id = %s"
                   " AND excluded IS NOT NULL GROUP BY 1, 2", (s.link,))
-    assert reasons, "the seeded organisation has excluded records"
+    assert {r[0] for r in reasons} >= {"contact", "invoice"}, reasons
     for obj, why, n in reasons:
         assert "%d record%s: %s" % (n, "" if n == 1 else "s", html.escape(why)) in page
 

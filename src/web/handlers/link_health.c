@@ -45,7 +45,7 @@ enum health_sql {
 	"CASE f.object WHEN 'invoice' THEN r.payload->>'InvoiceNumber'"                            \
 	" WHEN 'product' THEN concat_ws(' ', r.payload->>'Code', r.payload->>'Name')"              \
 	" WHEN 'contact' THEN concat_ws(' ', r.payload->>'Name',"                                  \
-	"  '(' || (r.payload->>'EmailAddress') || ')')"                                            \
+	"  '(' || nullif(r.payload->>'EmailAddress', '') || ')')"                                  \
 	" ELSE r.payload->>'Name' END"
 /* Xero's deep links without the organisation's short code (Xero opens the current one). */
 #define HL_XERO_URL                                                                                \
