@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "sync/link_settings.h"
 #include "sync/link_ops.h"
+#include "sync/push_sql.h"
 
 static int cmd_link_add(struct cli_ctx *ctx, int argc, char **argv);
 static int cmd_link_list(struct cli_ctx *ctx, int argc, char **argv);

@@ -108,31 +108,23 @@ cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct replay_opts o = {0};
 	struct xh_arena *a = xh_arena_new();
-	int seen[SO__MAX] = {0}, rc;
-	PGresult *res = NULL;
-	long long link = 0;
-	char id[24];
+	struct sync_replay_req rq = {0};
+	int rc, n = 0;
 
-	if ((rc = replay_args(ctx, argc, argv, &o, &link)) != CLI_OK)
+	if ((rc = replay_args(ctx, argc, argv, &o, &rq.link)) != CLI_OK)
 		goto out;
-	snprintf(id, sizeof(id), "%lld", link);
-	if (xh_db_execv(ctx->db, &push_sql[PS_REPLAY], &res, id, o.object, o.xero_id) != XH_OK) {
+	rq.object = o.object;
+	rq.xero_id = o.xero_id;
+	if (sync_replay(ctx->db, a, &rq, &n) != XH_OK) {
 		rc = cli_fail("replay: %s", xh_db_error(ctx->db));
 		goto out;
 	}
-	printf("%d record(s) to push again\n", PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++) {
-		int k = sync_object_find(PQgetvalue(res, i, 0));
-		if (k >= 0 && k != SO_LINE_ITEM)
-			seen[k] = 1;
-	}
-	if (o.xero_id != NULL && PQntuples(res) == 0)
-		seen[push_object(o.object)] = 1; /* never decided: push it anyway */
-	for (int k = 0; k < SO__MAX && rc == CLI_OK; k++)
-		if (seen[k])
-			rc = enqueue(ctx, a, link, (enum sync_object)k);
+	printf("%d record(s) to push again\n", n);
+	for (int k = 0; k < SO__MAX; k++)
+		if (rq.enqueued & (1u << k))
+			printf("enqueued the %s push of link %lld\n",
+			       sync_object_name((enum sync_object)k), rq.link);
 out:
-	PQclear(res);
 	xh_arena_free(a);
 	return rc;
 }

@@ -43,6 +43,24 @@ enum xh_err sync_push_enqueue(struct xh_db *db, struct xh_arena *a, long long li
 enum xh_err sync_trigger(struct xh_db *db, struct xh_arena *a, long long link,
                          const char *xero_object);
 
+/* What to replay: one record, one group of failures, or every failure of a link. */
+struct sync_replay_req {
+	long long link;
+	const char *object;    /* a pushed object's name, or NULL for every object */
+	const char *xero_id;   /* one record (with object), pushed again whatever it was */
+	const char *error_md5; /* md5 hex of the last_error shared by a group, or NULL */
+	unsigned enqueued;     /* out: bit 1 << object for each push enqueued */
+};
+
+/*
+ * Replays: forgets what was decided for the records asked (failures, and
+ * for one record its push too) and enqueues the pushes of their objects;
+ * *n gets the records touched. A single record never decided is pushed
+ * anyway. The arguments are trusted (validated by the caller). XH_ERR_DB
+ * on failure.
+ */
+enum xh_err sync_replay(struct xh_db *db, struct xh_arena *a, struct sync_replay_req *rq, int *n);
+
 /* Job handler of sync.push; args {"object": "company"|"contact"|"invoice"|"product"}. */
 enum xh_err sync_push(struct job_ctx *ctx);
 

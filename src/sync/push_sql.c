@@ -129,8 +129,9 @@ const struct xh_sql push_sql[PS__MAX] = {
      " FROM link l WHERE l.id = $1::bigint", 1},
     /*
      * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed
-     * record). One record is pushed again whatever it was; failed ones
-     * retry. Returns the objects touched.
+     * record), $4 md5 of the error of a group of failed records or NULL.
+     * One record is pushed again whatever it was; failed ones retry.
+     * Returns the objects touched.
      */
     {"sync_push_replay",
      "UPDATE hubspot_ref SET failed_hash = NULL,"
@@ -139,7 +140,8 @@ const struct xh_sql push_sql[PS__MAX] = {
      " WHERE link_id = $1::bigint AND ($2::text IS NULL OR object = $2)"
      "  AND ($3::uuid IS NULL OR xero_id = $3::uuid)"
      "  AND ($3::uuid IS NOT NULL OR failed_hash IS NOT NULL OR last_error IS NOT NULL)"
-     " RETURNING object", 3},
+     "  AND ($4::text IS NULL OR md5(coalesce(last_error, '')) = $4)"
+     " RETURNING object", 4},
     /* PS_REFUSED: $3 the batch's inputs [{xero_id, hash}, ...] */
     {"sync_push_refused",
      "SELECT count(*) FROM jsonb_array_elements($3::jsonb) e JOIN hubspot_ref h"

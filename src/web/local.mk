@@ -50,3 +50,7 @@ libxhweb_a_SOURCES += src/web/handlers/xero_web.h src/web/handlers/xero_web.c \
 	src/web/handlers/xero_connect.c src/web/handlers/xero_callback.c \
 	src/web/handlers/xero_choose.c src/web/handlers/xero_disconnect.c \
 	$(XERO_CONNECT_SOURCES)
+# Sync health, webhook deliveries and link settings, with the replay they share with the CLI.
+libxhweb_a_SOURCES += src/web/handlers/health_common.h src/web/handlers/health_common.c \
+	src/web/handlers/link_health.c src/web/handlers/deliveries.c src/web/handlers/link_settings_page.c \
+	$(SYNC_MAP_SOURCES) src/sync/push.h src/sync/push_jobs.c src/sync/push_sql.h src/sync/push_sql.c

@@ -23,7 +23,7 @@ struct web_tpl_set *web_templates = NULL;
 static const char *const required_pages[] = {
     "base", "login", "dashboard", "users", "error", "link", "link_card", "worker_warning",
     "xero_problem", "xero_continue", "xero_choose", "xero_disconnect", "connect_xero_form",
-    "xero_reconnect_form",
+    "xero_reconnect_form", "link_health", "deliveries", "link_settings",
     NULL,
 };
 /* clang-format on */
@@ -58,6 +58,15 @@ static const struct flash {
     {"xero_disconnected_untold", "bad",
      "The link is disconnected here, but Xero could not be told: remove xhsync under Connected "
      "Apps in Xero."},
+    {"retry_queued", "ok",
+     "Queued: the records will be pushed again in a moment. Reload this page to see the result."},
+    {"retry_none", "ok",
+     "No failed record matched: nothing to retry (it may have been retried already)."},
+    {"settings_saved", "ok", "The settings were saved."},
+    {"job_retried", "ok", "The job will run again now."},
+    {"job_cancelled", "ok", "The job was cancelled."},
+    {"job_state", "bad",
+     "The job has changed state since the page was shown: nothing was done. Check it below."},
 };
 
 enum xh_err

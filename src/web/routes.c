@@ -46,5 +46,12 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_XERO_RECONNECT] = {WEB_POST, "/links/{id}/xero/reconnect", web_handle_xero_reconnect, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_XERO_DISCONNECT] = {WEB_GET, "/links/{id}/disconnect", web_handle_xero_disconnect, WEB_AUTH_SESSION},
     [WEB_ROUTE_XERO_DISCONNECT_POST] = {WEB_POST, "/links/{id}/disconnect", web_handle_xero_disconnect_post, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_HEALTH] = {WEB_GET, "/links/{id}/health", web_handle_link_health, WEB_AUTH_SESSION},
+    [WEB_ROUTE_HEALTH_RETRY] = {WEB_POST, "/links/{id}/health/retry", web_handle_link_health_retry, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_JOB_RETRY] = {WEB_POST, "/links/{id}/jobs/{job}/retry", web_handle_link_job_retry, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_JOB_CANCEL] = {WEB_POST, "/links/{id}/jobs/{job}/cancel", web_handle_link_job_cancel, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_DELIVERIES] = {WEB_GET, "/deliveries", web_handle_deliveries, WEB_AUTH_SESSION},
+    [WEB_ROUTE_SETTINGS] = {WEB_GET, "/links/{id}/settings", web_handle_link_settings, WEB_AUTH_SESSION},
+    [WEB_ROUTE_SETTINGS_POST] = {WEB_POST, "/links/{id}/settings", web_handle_link_settings_post, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

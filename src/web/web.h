@@ -175,6 +175,13 @@ enum web_route_id {
 	WEB_ROUTE_XERO_RECONNECT,  /* WEB_ROUTE_XERO_RECONNECT: POST /links/{id}/xero/reconnect */
 	WEB_ROUTE_XERO_DISCONNECT, /* WEB_ROUTE_XERO_DISCONNECT: GET /links/{id}/disconnect */
 	WEB_ROUTE_XERO_DISCONNECT_POST, /* WEB_ROUTE_XERO_DISCONNECT_POST: its POST */
+	WEB_ROUTE_HEALTH,               /* WEB_ROUTE_HEALTH: GET /links/{id}/health */
+	WEB_ROUTE_HEALTH_RETRY,         /* WEB_ROUTE_HEALTH_RETRY: POST .../health/retry */
+	WEB_ROUTE_JOB_RETRY,            /* WEB_ROUTE_JOB_RETRY: POST /links/{id}/jobs/{job}/retry */
+	WEB_ROUTE_JOB_CANCEL,           /* WEB_ROUTE_JOB_CANCEL: POST .../jobs/{job}/cancel */
+	WEB_ROUTE_DELIVERIES,           /* WEB_ROUTE_DELIVERIES: GET /deliveries */
+	WEB_ROUTE_SETTINGS,             /* WEB_ROUTE_SETTINGS: GET /links/{id}/settings */
+	WEB_ROUTE_SETTINGS_POST,        /* WEB_ROUTE_SETTINGS_POST: POST /links/{id}/settings */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -256,6 +263,15 @@ int web_handle_xero_reconnect(struct web_ctx *ctx, struct web_req *req, struct w
 int web_handle_xero_disconnect(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_xero_disconnect_post(struct web_ctx *ctx, struct web_req *req,
                                     struct web_resp *resp);
+/* sync health, webhook deliveries, link settings (link_health.c, deliveries.c,
+ * link_settings_page.c) */
+int web_handle_link_health(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_health_retry(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_job_retry(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_job_cancel(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_deliveries(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_settings(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_settings_post(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"

@@ -92,7 +92,8 @@ def test_dashboard_and_admins_pages(browser, base_url, admin, screenshot):
     browser.execute_script("document.getElementById('add-error').scrollIntoView()")
     screenshot("users-error")
     browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
-    assert browser.current_url.endswith("/login?m=signed_out")
+    # the click returns before the navigation it starts (a long, scrolled page)
+    WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/login?m=signed_out"))
     assert "signed out" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     screenshot("signed-out")
 
