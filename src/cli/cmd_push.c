@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "sync/push.h"
-#include "sync/push_sql.h"
+#include "sync/replay.h"
 #include "xero/pull.h"
 
 /* The objects `push` takes by default, in the order parents come first. */
@@ -27,15 +27,6 @@ enqueue(struct cli_ctx *ctx, struct xh_arena *a, long long link, enum sync_objec
 	return CLI_OK;
 }
 
-/* The pushable object named s, or -1. */
-static int
-push_object(const char *s)
-{
-	int o = sync_object_find(s);
-
-	return (o < 0 || o == SO_LINE_ITEM) ? -1 : o;
-}
-
 int
 cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -48,7 +39,7 @@ cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	for (int i = 2; i < argc; i++)
-		if (push_object(argv[i]) < 0) {
+		if (sync_push_object(argv[i]) < 0) {
 			rc = cli_usage(ctx,
 			               "'%s' is not a pushed object (company, contact, invoice, "
 			               "product)",
@@ -56,7 +47,7 @@ cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	for (int i = 2; i < argc && rc == CLI_OK; i++)
-		rc = enqueue(ctx, a, link, (enum sync_object)push_object(argv[i]));
+		rc = enqueue(ctx, a, link, (enum sync_object)sync_push_object(argv[i]));
 	for (size_t i = 0; argc == 2 && i < XH_NELEM(push_all) && rc == CLI_OK; i++)
 		rc = enqueue(ctx, a, link, push_all[i]);
 out:
@@ -96,7 +87,7 @@ replay_args(struct cli_ctx *ctx, int argc, char **argv, struct replay_opts *o, l
 		return cli_usage(ctx, "expected a link id");
 	if ((o->xero_id != NULL) == (o->failed != 0))
 		return cli_usage(ctx, "give either --xero-id ID or --failed");
-	if (o->object != NULL && push_object(o->object) < 0)
+	if (o->object != NULL && sync_push_object(o->object) < 0)
 		return cli_usage(ctx, "'%s' is not a pushed object", o->object);
 	if (o->xero_id != NULL && (!xero_is_uuid(o->xero_id) || o->object == NULL))
 		return cli_usage(ctx, "--xero-id takes a Xero UUID, with --object");
@@ -107,32 +98,23 @@ int
 cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct replay_opts o = {0};
+	struct sync_replay_result r;
 	struct xh_arena *a = xh_arena_new();
-	int seen[SO__MAX] = {0}, rc;
-	PGresult *res = NULL;
 	long long link = 0;
-	char id[24];
+	int rc;
 
 	if ((rc = replay_args(ctx, argc, argv, &o, &link)) != CLI_OK)
 		goto out;
-	snprintf(id, sizeof(id), "%lld", link);
-	if (xh_db_execv(ctx->db, &push_sql[PS_REPLAY], &res, id, o.object, o.xero_id) != XH_OK) {
+	if (sync_replay(ctx->db, a, link, o.object, o.xero_id, &r) != XH_OK) {
 		rc = cli_fail("replay: %s", xh_db_error(ctx->db));
 		goto out;
 	}
-	printf("%d record(s) to push again\n", PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++) {
-		int k = sync_object_find(PQgetvalue(res, i, 0));
-		if (k >= 0 && k != SO_LINE_ITEM)
-			seen[k] = 1;
-	}
-	if (o.xero_id != NULL && PQntuples(res) == 0)
-		seen[push_object(o.object)] = 1; /* never decided: push it anyway */
-	for (int k = 0; k < SO__MAX && rc == CLI_OK; k++)
-		if (seen[k])
-			rc = enqueue(ctx, a, link, (enum sync_object)k);
+	printf("%d record(s) to push again\n", r.records);
+	for (int k = 0; k < SO__MAX; k++)
+		if (r.enqueued[k])
+			printf("enqueued the %s push of link %lld\n",
+			       sync_object_name((enum sync_object)k), link);
 out:
-	PQclear(res);
 	xh_arena_free(a);
 	return rc;
 }

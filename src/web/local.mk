@@ -30,3 +30,10 @@ libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
 	src/web/handlers/webhook_xero.c src/web/handlers/webhook_hubspot.c \
 	src/xero/webhook.h src/xero/webhook.c src/xero/pull_wire.c \
 	src/hubspot/webhook.h src/hubspot/webhook.c
+# The audit browser (GET /audit, /audit/{id}, /audit.csv; POST replay), the
+# streamed bodies it exports with, and the replay it shares with the CLI.
+libxhweb_a_SOURCES += src/web/stream.c src/web/handlers/audit.h src/web/handlers/audit.c \
+	src/web/handlers/audit_filter.c src/web/handlers/audit_detail.c \
+	src/web/handlers/audit_csv.c src/hubspot/batch_wire.c \
+	src/sync/replay.h src/sync/replay.c src/sync/push_jobs.c src/sync/push_sql.c \
+	$(SYNC_MAP_SOURCES)

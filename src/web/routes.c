@@ -21,5 +21,9 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_USERS_ADD] = {WEB_POST, "/users", web_handle_users_add, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_USERS_DISABLE] = {WEB_POST, "/users/{id}/disable", web_handle_users_disable, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_ACCOUNT_PASSWORD] = {WEB_POST, "/account/password", web_handle_account_password, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_AUDIT] = {WEB_GET, "/audit", web_handle_audit, WEB_AUTH_SESSION},
+    [WEB_ROUTE_AUDIT_CSV] = {WEB_GET, "/audit.csv", web_handle_audit_csv, WEB_AUTH_SESSION},
+    [WEB_ROUTE_AUDIT_DETAIL] = {WEB_GET, "/audit/{id}", web_handle_audit_detail, WEB_AUTH_SESSION},
+    [WEB_ROUTE_AUDIT_REPLAY] = {WEB_POST, "/audit/{id}/replay", web_handle_audit_replay, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */
