@@ -15,3 +15,6 @@ xhsync_SOURCES += src/cli/cmd_hubspot.c \
 	$(HUBSPOT_AUTH_SOURCES) \
 	src/hubspot/check.h src/hubspot/check.c src/hubspot/oauth.h src/hubspot/oauth.c \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c
+# audit explain|pages: the console's audit query (src/web/handlers/audit_filter.c)
+xhsync_SOURCES += src/cli/cmd_audit.c src/web/handlers/audit.h src/web/handlers/audit_filter.c \
+	src/web/form.c src/web/html.c

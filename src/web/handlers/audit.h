@@ -69,6 +69,10 @@ enum audit_col {
 enum xh_err audit_page_query(struct xh_db *db, const struct audit_filter *f, int limit,
                              PGresult **res);
 
+/* The same query under EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON): one row, the plan. */
+enum xh_err audit_page_explain(struct xh_db *db, const struct audit_filter *f, int limit,
+                               PGresult **res);
+
 /* CSV (audit_csv.c): one field, quoted when needed, formulas defused. */
 void audit_csv_field(struct xh_buf *b, const char *s);
 

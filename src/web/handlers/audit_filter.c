@@ -13,15 +13,45 @@
 #include "lib/token_lease.h" /* xh_form_encode */
 #include "web/handlers/audit.h"
 #include "web/template.h" /* web_utf8_valid */
-#include "xero/pull.h" /* xero_is_uuid */
+#include "xero/pull.h"    /* xero_is_uuid */
 
 const char *const audit_filter_keys[] = {
     "link", "object", "record", "hubspot_id", "action", "outcome", "from", "to", NULL,
 };
 
+/*
+ * The page query: $1 link, $2 object, $3 xero id, $4 number or name, $5
+ * HubSpot id, $6 action, $7 outcome, $8 from, $9 to (dates, UTC), $10 $11
+ * the cursor (at in microseconds, id), $12 rows. The label is the record's
+ * number or name in the mirror (one primary-key lookup per row).
+ */
+#define AUDIT_PAGE_SQL                                                                             \
+	"SELECT e.id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"                  \
+	" e.link_id, l.name, e.object, e.xero_id, x.label, e.hubspot_id, e.action, e.outcome,"     \
+	" e.job_id, coalesce(e.detail->>'message', e.detail->>'reason'), e.detail::text,"          \
+	" (extract(epoch FROM e.at) * 1000000)::bigint"                                            \
+	" FROM audit_event e LEFT JOIN link l ON l.id = e.link_id"                                 \
+	" LEFT JOIN LATERAL (SELECT xh_record_label(r.payload) AS label FROM xero_record r"        \
+	"  WHERE r.link_id = e.link_id AND r.xero_id = e.xero_id AND r.object = CASE e.object"     \
+	"  WHEN 'company' THEN 'contact' WHEN 'product' THEN 'item' ELSE e.object END) x ON true"  \
+	" WHERE ($1::bigint IS NULL OR e.link_id = $1::bigint)"                                    \
+	" AND ($2::text IS NULL OR e.object = $2::text)"                                           \
+	" AND ($3::uuid IS NULL OR e.xero_id = $3::uuid)"                                          \
+	" AND ($4::text IS NULL OR e.xero_id = ANY (ARRAY(SELECT r.xero_id FROM xero_record r"     \
+	"  WHERE lower(xh_record_label(r.payload)) = lower($4::text))))"                           \
+	" AND ($5::text IS NULL OR e.hubspot_id = $5::text)"                                       \
+	" AND ($6::text IS NULL OR e.action = $6::text)"                                           \
+	" AND ($7::text IS NULL OR e.outcome = $7::text)"                                          \
+	" AND ($8::date IS NULL OR e.at >= $8::date::timestamp AT TIME ZONE 'UTC')"                \
+	" AND ($9::date IS NULL OR e.at < ($9::date + 1)::timestamp AT TIME ZONE 'UTC')"           \
+	" AND ($10::bigint IS NULL OR (e.at, e.id) < (timestamptz 'epoch'"                         \
+	"  + $10::bigint * interval '1 microsecond', $11::bigint))"                                \
+	" ORDER BY e.at DESC, e.id DESC LIMIT $12::int"
+
 enum audit_sql {
-	AQ_CUSTOM, /* AQ_CUSTOM */
-	AQ_PAGE,   /* AQ_PAGE */
+	AQ_CUSTOM,  /* AQ_CUSTOM */
+	AQ_PAGE,    /* AQ_PAGE */
+	AQ_EXPLAIN, /* AQ_EXPLAIN */
 	AQ__MAX
 };
 
@@ -30,34 +60,10 @@ static const struct xh_sql audit_sql[AQ__MAX] = {
     /* AQ_CUSTOM: for this transaction, plan each run for its own values */
     {"web_audit_custom_plan",
      XH_SQL_IDEMPOTENT "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)", 0},
-    /*
-     * AQ_PAGE: $1 link, $2 object, $3 xero id, $4 number or name, $5 HubSpot
-     * id, $6 action, $7 outcome, $8 from, $9 to (dates, UTC), $10 $11 the
-     * cursor (at in microseconds, id), $12 rows. The label is the record's
-     * number or name in the mirror (one primary-key lookup per row).
-     */
-    {"web_audit_page",
-     XH_SQL_IDEMPOTENT "SELECT e.id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
-     " e.link_id, l.name, e.object, e.xero_id, x.label, e.hubspot_id, e.action, e.outcome,"
-     " e.job_id, coalesce(e.detail->>'message', e.detail->>'reason'), e.detail::text,"
-     " (extract(epoch FROM e.at) * 1000000)::bigint"
-     " FROM audit_event e LEFT JOIN link l ON l.id = e.link_id"
-     " LEFT JOIN LATERAL (SELECT xh_record_label(r.payload) AS label FROM xero_record r"
-     "  WHERE r.link_id = e.link_id AND r.xero_id = e.xero_id AND r.object = CASE e.object"
-     "  WHEN 'company' THEN 'contact' WHEN 'product' THEN 'item' ELSE e.object END) x ON true"
-     " WHERE ($1::bigint IS NULL OR e.link_id = $1::bigint)"
-     " AND ($2::text IS NULL OR e.object = $2::text)"
-     " AND ($3::uuid IS NULL OR e.xero_id = $3::uuid)"
-     " AND ($4::text IS NULL OR e.xero_id IN (SELECT r.xero_id FROM xero_record r"
-     "  WHERE lower(xh_record_label(r.payload)) = lower($4::text)))"
-     " AND ($5::text IS NULL OR e.hubspot_id = $5::text)"
-     " AND ($6::text IS NULL OR e.action = $6::text)"
-     " AND ($7::text IS NULL OR e.outcome = $7::text)"
-     " AND ($8::date IS NULL OR e.at >= $8::date::timestamp AT TIME ZONE 'UTC')"
-     " AND ($9::date IS NULL OR e.at < ($9::date + 1)::timestamp AT TIME ZONE 'UTC')"
-     " AND ($10::bigint IS NULL OR (e.at, e.id) < (timestamptz 'epoch'"
-     "  + $10::bigint * interval '1 microsecond', $11::bigint))"
-     " ORDER BY e.at DESC, e.id DESC LIMIT $12::int", 12},
+    /* AQ_PAGE */
+    {"web_audit_page", XH_SQL_IDEMPOTENT AUDIT_PAGE_SQL, 12},
+    /* AQ_EXPLAIN: how the page query runs for these values */
+    {"web_audit_explain", XH_SQL_IDEMPOTENT "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " AUDIT_PAGE_SQL, 12},
 };
 /* clang-format on */
 
@@ -223,8 +229,9 @@ audit_filter_query(struct xh_arena *a, const struct web_kvlist *q)
 	return out;
 }
 
-enum xh_err
-audit_page_query(struct xh_db *db, const struct audit_filter *f, int limit, PGresult **res)
+/* Runs statement q of the page query's parameters in a custom-plan transaction. */
+static enum xh_err
+run(struct xh_db *db, enum audit_sql q, const struct audit_filter *f, int limit, PGresult **res)
 {
 	char lim[16];
 	enum xh_err err;
@@ -234,9 +241,9 @@ audit_page_query(struct xh_db *db, const struct audit_filter *f, int limit, PGre
 	if ((err = xh_db_begin(db)) != XH_OK)
 		return err;
 	if ((err = xh_db_execv(db, &audit_sql[AQ_CUSTOM], NULL)) == XH_OK)
-		err = xh_db_execv(db, &audit_sql[AQ_PAGE], res, f->link, f->object, f->xero_id,
-		                  f->number, f->hubspot_id, f->action, f->outcome, f->from, f->to,
-		                  f->cur_us, f->cur_id, lim);
+		err = xh_db_execv(db, &audit_sql[q], res, f->link, f->object, f->xero_id, f->number,
+		                  f->hubspot_id, f->action, f->outcome, f->from, f->to, f->cur_us,
+		                  f->cur_id, lim);
 	if (err == XH_OK)
 		err = xh_db_commit(db);
 	if (err != XH_OK) {
@@ -245,4 +252,16 @@ audit_page_query(struct xh_db *db, const struct audit_filter *f, int limit, PGre
 		*res = NULL;
 	}
 	return err;
+}
+
+enum xh_err
+audit_page_query(struct xh_db *db, const struct audit_filter *f, int limit, PGresult **res)
+{
+	return run(db, AQ_PAGE, f, limit, res);
+}
+
+enum xh_err
+audit_page_explain(struct xh_db *db, const struct audit_filter *f, int limit, PGresult **res)
+{
+	return run(db, AQ_EXPLAIN, f, limit, res);
 }
