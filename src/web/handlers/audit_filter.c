@@ -28,7 +28,11 @@ const char *const audit_filter_keys[] = {
 #define AUDIT_PAGE_SQL                                                                             \
 	"SELECT e.id, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"                  \
 	" e.link_id, l.name, e.object, e.xero_id, x.label, e.hubspot_id, e.action, e.outcome,"     \
-	" e.job_id, coalesce(e.detail->>'message', e.detail->>'reason'), e.detail::text,"          \
+	" e.job_id, coalesce(e.detail->>'message', e.detail->>'reason',"                           \
+	"  CASE WHEN e.detail ? 'written' THEN concat_ws(', ', (e.detail->>'read') || ' read',"    \
+	"  (e.detail->>'written') || ' written', (e.detail->>'waiting') || ' waiting',"            \
+	"  (e.detail->>'excluded') || ' excluded', (e.detail->>'failed') || ' failed') END),"      \
+	" e.detail::text,"                                                                         \
 	" (extract(epoch FROM e.at) * 1000000)::bigint"                                            \
 	" FROM audit_event e LEFT JOIN link l ON l.id = e.link_id"                                 \
 	" LEFT JOIN LATERAL (SELECT xh_record_label(r.payload) AS label FROM xero_record r"        \
