@@ -12,6 +12,7 @@ import uuid
 import psycopg2
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CONFIG, ROOT
 
@@ -58,7 +59,7 @@ def sign_in(browser, base_url, admin):
     browser.find_element(By.ID, "email").send_keys(admin[0])
     browser.find_element(By.ID, "password").send_keys(admin[1])
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    assert browser.current_url == base_url + "/"
+    WebDriverWait(browser, 10).until(lambda b: b.current_url == base_url + "/")
 
 
 def test_find_an_invoice_by_number_see_the_diff_replay_and_export(browser, base_url, admin,
