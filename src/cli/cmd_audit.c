@@ -70,6 +70,9 @@ pages(struct cli_ctx *ctx, struct xh_arena *a, const char *query, int n)
 	char us[24], id[24];
 	int rc = filter_arg(ctx, a, query, &f), done = 0, rows = AUDIT_PAGE_ROWS;
 
+	if (rc == CLI_OK && xh_db_connect(ctx->db) != XH_OK) /* not in the first page's time */
+		return cli_fail("audit pages: %s", xh_db_error(ctx->db));
+
 	while (rc == CLI_OK && done < n && rows == AUDIT_PAGE_ROWS) {
 		PGresult *res = NULL;
 		long long t0 = now_us();

@@ -31,7 +31,13 @@ const char *const audit_filter_keys[] = {
 	" e.job_id, coalesce(e.detail->>'message', e.detail->>'reason',"                           \
 	"  CASE WHEN e.detail ? 'written' THEN concat_ws(', ', (e.detail->>'read') || ' read',"    \
 	"  (e.detail->>'written') || ' written', (e.detail->>'waiting') || ' waiting',"            \
-	"  (e.detail->>'excluded') || ' excluded', (e.detail->>'failed') || ' failed') END),"      \
+	"  (e.detail->>'excluded') || ' excluded', (e.detail->>'failed') || ' failed')"            \
+	"  WHEN jsonb_typeof(e.detail->'changes') <> 'array' THEN NULL"                            \
+	"  WHEN e.detail->>'new' = 'true' THEN 'created with '"                                    \
+	"   || jsonb_array_length(e.detail->'changes') || ' properties'"                           \
+	"  WHEN jsonb_array_length(e.detail->'changes') = 0 THEN 'no property changed'"            \
+	"  ELSE 'changed: ' || (SELECT string_agg(c->>'property', ', ')"                           \
+	"   FROM jsonb_array_elements(e.detail->'changes') c) END),"                               \
 	" e.detail::text,"                                                                         \
 	" (extract(epoch FROM e.at) * 1000000)::bigint"                                            \
 	" FROM audit_event e LEFT JOIN link l ON l.id = e.link_id"                                 \
