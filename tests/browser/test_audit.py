@@ -74,13 +74,15 @@ def test_find_an_invoice_by_number_see_the_diff_replay_and_export(browser, base_
     number = edited.invoice["InvoiceNumber"]
     browser.find_element(By.ID, "f-record").send_keys(number)
     browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda b: "record=" in b.current_url)
     rows = browser.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
     assert rows and all(number in r.text for r in rows)
     assert browser.find_element(By.ID, "f-record").get_attribute("value") == number
     screenshot("audit-filtered")
 
+    nrows = len(rows)
     rows[0].find_element(By.CSS_SELECTOR, "a").click()  # the newest: the edit's write
-    assert re.search(r"/audit/\d+$", browser.current_url)
+    WebDriverWait(browser, 10).until(lambda b: re.search(r"/audit/\d+$", b.current_url))
     diff = browser.find_element(By.CSS_SELECTOR, "table.diff")
     ref = [tr for tr in diff.find_elements(By.CSS_SELECTOR, "tbody tr")
            if "xero_reference" in tr.text]
@@ -91,6 +93,7 @@ def test_find_an_invoice_by_number_see_the_diff_replay_and_export(browser, base_
 
     before = len(edited.writes())
     browser.find_element(By.XPATH, "//button[normalize-space()='Replay this record']").click()
+    WebDriverWait(browser, 10).until(lambda b: "replayed=1" in b.current_url)
     assert "queued to be pushed to HubSpot again" in browser.find_element(
         By.CSS_SELECTOR, ".flash.ok").text
     screenshot("audit-replayed")
@@ -106,7 +109,7 @@ def test_find_an_invoice_by_number_see_the_diff_replay_and_export(browser, base_
         assert r.headers["Content-Type"].startswith("text/csv")
         table = list(csv.DictReader(io.StringIO(r.read().decode(), newline="")))
     assert table and all(row["number_or_name"] == number for row in table)
-    assert len(table) == len(rows) + 1  # and the replay's write
+    assert len(table) == nrows + 1  # and the replay's write
 
 
 def test_a_bad_filter_is_named_and_kept(browser, base_url, admin, screenshot, db):
