@@ -68,6 +68,7 @@ int cmd_mapping(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_link(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_audit(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_hubspot(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_link_disconnect(struct cli_ctx *ctx, int argc, char **argv); /* cmd_link_disconnect.c */
 

@@ -27,15 +27,6 @@ enqueue(struct cli_ctx *ctx, struct xh_arena *a, long long link, enum sync_objec
 	return CLI_OK;
 }
 
-/* The pushable object named s, or -1. */
-static int
-push_object(const char *s)
-{
-	int o = sync_object_find(s);
-
-	return (o < 0 || o == SO_LINE_ITEM) ? -1 : o;
-}
-
 int
 cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -48,7 +39,7 @@ cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	for (int i = 2; i < argc; i++)
-		if (push_object(argv[i]) < 0) {
+		if (sync_push_object(argv[i]) < 0) {
 			rc = cli_usage(ctx,
 			               "'%s' is not a pushed object (company, contact, invoice, "
 			               "product)",
@@ -56,7 +47,7 @@ cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	for (int i = 2; i < argc && rc == CLI_OK; i++)
-		rc = enqueue(ctx, a, link, (enum sync_object)push_object(argv[i]));
+		rc = enqueue(ctx, a, link, (enum sync_object)sync_push_object(argv[i]));
 	for (size_t i = 0; argc == 2 && i < XH_NELEM(push_all) && rc == CLI_OK; i++)
 		rc = enqueue(ctx, a, link, push_all[i]);
 out:
@@ -96,7 +87,7 @@ replay_args(struct cli_ctx *ctx, int argc, char **argv, struct replay_opts *o, l
 		return cli_usage(ctx, "expected a link id");
 	if ((o->xero_id != NULL) == (o->failed != 0))
 		return cli_usage(ctx, "give either --xero-id ID or --failed");
-	if (o->object != NULL && push_object(o->object) < 0)
+	if (o->object != NULL && sync_push_object(o->object) < 0)
 		return cli_usage(ctx, "'%s' is not a pushed object", o->object);
 	if (o->xero_id != NULL && (!xero_is_uuid(o->xero_id) || o->object == NULL))
 		return cli_usage(ctx, "--xero-id takes a Xero UUID, with --object");

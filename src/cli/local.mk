@@ -16,3 +16,6 @@ xhsync_SOURCES += src/cli/cmd_hubspot.c \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c
 xhsync_SOURCES += src/sync/link_ops.h src/sync/link_ops.c
 xhsync_SOURCES += src/cli/cmd_link_disconnect.c $(XERO_CONNECT_SOURCES)
+# audit explain|pages: the console's audit query (src/web/handlers/audit_filter.c)
+xhsync_SOURCES += src/cli/cmd_audit.c src/web/handlers/audit.h src/web/handlers/audit_filter.c \
+	src/web/form.c src/web/html.c

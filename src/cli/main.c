@@ -43,6 +43,8 @@ static const struct cli_cmd cli_commands[] = {
      "push one record again, or retry every failed record", NULL},
     {"mapping", cmd_mapping, CLI_NEEDS_DB, "COMMAND",
      "show, change, reset and preview a link's field mapping", cli_mapping_cmds},
+    {"audit", cmd_audit, CLI_NEEDS_DB, "explain|pages QUERY [--pages N]",
+     "how the audit browser's query runs for a filter, and its page times", NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 

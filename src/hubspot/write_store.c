@@ -30,20 +30,27 @@ static const struct xh_sql store_sql[HWQ__MAX] = {
      " FROM hubspot_ref WHERE link_id = $1::bigint AND object = $2"
      " AND parent_xero_id IN (SELECT jsonb_array_elements_text($3::jsonb)::uuid)", 3},
     /*
-     * HWQ_STORE: rows {x, h, p, f, par, err, d}; err NULL: written. A refused
-     * input keeps the hash it was refused for (failed_hash), so the push does
-     * not send it again until the record changes or is replayed.
+     * HWQ_STORE: rows {x, h, p, f, par, err, d, pr}; err NULL: written, with
+     * pr the properties sent. A refused input keeps the hash it was refused
+     * for (failed_hash), so the push does not send it again until the record
+     * changes or is replayed. A write's audit detail gets "changes": the
+     * properties whose value differs from what was written before, each
+     * {property, before, after} (before null on a first write); `old` reads
+     * the refs as they were, before this statement's own upserts.
      */
     {"hubspot_write_store",
      "WITH v AS (SELECT * FROM jsonb_to_recordset($3::jsonb)"
-     "   AS r(x uuid, h text, p text, f text, par uuid, err text, d jsonb)),"
+     "   AS r(x uuid, h text, p text, f text, par uuid, err text, d jsonb, pr jsonb)),"
+     " old AS (SELECT xero_id, pushed_props FROM hubspot_ref WHERE link_id = $1::bigint"
+     "   AND object = $2 AND xero_id IN (SELECT x FROM v)),"
      " ok AS (INSERT INTO hubspot_ref (link_id, object, xero_id, hubspot_id, pushed_hash,"
-     "   pushed_at, parent_xero_id)"
-     "   SELECT $1::bigint, $2, x, h, decode(p, 'hex'), now(), par FROM v WHERE err IS NULL"
+     "   pushed_at, parent_xero_id, pushed_props)"
+     "   SELECT $1::bigint, $2, x, h, decode(p, 'hex'), now(), par, pr FROM v WHERE err IS NULL"
      "   ON CONFLICT (link_id, object, xero_id) DO UPDATE SET hubspot_id = EXCLUDED.hubspot_id,"
      "   pushed_hash = EXCLUDED.pushed_hash, pushed_at = now(),"
      "   parent_xero_id = EXCLUDED.parent_xero_id, attempts = 0, last_error = NULL,"
-     "   last_error_at = NULL, failed_hash = NULL, excluded = NULL RETURNING 1),"
+     "   last_error_at = NULL, failed_hash = NULL, excluded = NULL,"
+     "   pushed_props = EXCLUDED.pushed_props RETURNING 1),"
      " bad AS (INSERT INTO hubspot_ref (link_id, object, xero_id, hubspot_id, parent_xero_id,"
      "   attempts, last_error, last_error_at, failed_hash)"
      "   SELECT $1::bigint, $2, x, h, par, 1, err, now(), decode(f, 'hex') FROM v"
@@ -54,8 +61,15 @@ static const struct xh_sql store_sql[HWQ__MAX] = {
      "   last_error_at = now(), failed_hash = EXCLUDED.failed_hash RETURNING 1)"
      " INSERT INTO audit_event (link_id, object, xero_id, hubspot_id, action, outcome, job_id,"
      "   detail)"
-     " SELECT $1::bigint, $2, x, h, 'hubspot.write',"
-     "   CASE WHEN err IS NULL THEN 'ok' ELSE 'error' END, $4::bigint, d FROM v", 4},
+     " SELECT $1::bigint, $2, v.x, v.h, 'hubspot.write',"
+     "   CASE WHEN v.err IS NULL THEN 'ok' ELSE 'error' END, $4::bigint,"
+     "   CASE WHEN v.err IS NULL AND v.pr IS NOT NULL THEN v.d || jsonb_build_object('changes',"
+     "    coalesce((SELECT jsonb_agg(jsonb_build_object('property', k.key,"
+     "     'before', o.pushed_props -> k.key, 'after', k.value) ORDER BY k.key)"
+     "     FROM jsonb_each(v.pr) k WHERE o.pushed_props IS NULL"
+     "     OR o.pushed_props -> k.key IS DISTINCT FROM k.value), '[]'::jsonb))"
+     "   ELSE v.d END"
+     " FROM v LEFT JOIN old o ON o.xero_id = v.x", 4},
     /* HWQ_FORGET: archived records */
     {"hubspot_write_forget",
      "WITH d AS (DELETE FROM hubspot_ref WHERE link_id = $1::bigint AND object = $2"
@@ -153,24 +167,57 @@ detail(const struct hs_outcome *out, const char *refused)
 	return d;
 }
 
-/* One row for HWQ_STORE. */
-static void
-add_row(json_object *rows, const char *xero_id, const struct hs_outcome *out, const char *hash,
-        const char *parent, const char *refused)
+/*
+ * The properties written for an input: its own, without the status move's
+ * "_status" object, and the status it was moved to.
+ */
+static json_object *
+written_props(json_object *props, const char *status)
 {
-	json_object *r = json_object_new_object();
-	int ok = out->r == HS_R_OK && refused == NULL;
-	const char *err = refused != NULL        ? refused
-	                  : out->message != NULL ? out->message
-	                                         : "no message from HubSpot";
+	json_object *pr = json_object_new_object();
 
-	add_str(r, "x", xero_id);
-	add_str(r, "h", out->r == HS_R_OK ? out->hubspot_id : NULL);
-	add_str(r, "p", ok ? hash : NULL);
-	add_str(r, "f", ok ? NULL : hash);
-	add_str(r, "par", parent);
+	if (props != NULL && json_object_is_type(props, json_type_object)) {
+		json_object_object_foreach(props, k, v)
+		{
+			if (strcmp(k, "_status") != 0)
+				json_object_object_add(pr, k, json_object_get(v));
+		}
+	}
+	if (status != NULL)
+		json_object_object_add(pr, "hs_invoice_status", json_object_new_string(status));
+	return pr;
+}
+
+/* One input's outcome, as a row for HWQ_STORE. */
+struct store_row {
+	const char *xero_id;
+	const struct hs_outcome *out;
+	const char *hash;
+	const char *parent;  /* line items: the invoice's xero id */
+	const char *refused; /* refused before or after the calls */
+	json_object *props;  /* as sent */
+	const char *status;  /* the invoice status moved to, or NULL */
+	int attempt;         /* the job's */
+};
+
+static void
+add_row(json_object *rows, const struct store_row *s)
+{
+	json_object *r = json_object_new_object(), *d = detail(s->out, s->refused);
+	int ok = s->out->r == HS_R_OK && s->refused == NULL;
+	const char *err = s->refused != NULL        ? s->refused
+	                  : s->out->message != NULL ? s->out->message
+	                                            : "no message from HubSpot";
+
+	add_str(r, "x", s->xero_id);
+	add_str(r, "h", s->out->r == HS_R_OK ? s->out->hubspot_id : NULL);
+	add_str(r, "p", ok ? s->hash : NULL);
+	add_str(r, "f", ok ? NULL : s->hash);
+	add_str(r, "par", s->parent);
 	add_str(r, "err", ok ? NULL : err);
-	json_object_object_add(r, "d", detail(out, refused));
+	json_object_object_add(d, "attempt", json_object_new_int(s->attempt));
+	json_object_object_add(r, "d", d);
+	json_object_object_add(r, "pr", ok ? written_props(s->props, s->status) : NULL);
 	json_object_array_add(rows, r);
 }
 
@@ -192,19 +239,23 @@ exec_store(struct job_ctx *ctx, const char *lk, enum hs_object o, json_object *r
 
 /* The rows of recs (HS_R_RETRY ones are left for the next run). */
 static void
-collect(struct wr_rec **recs, int n, json_object *main, json_object *lines)
+collect(struct wr_rec **recs, int n, int attempt, json_object *main, json_object *lines)
 {
 	for (int i = 0; i < n; i++) {
 		struct wr_rec *r = recs[i];
+		struct store_row s = {r->xero_id, &r->in.out, r->hash,        NULL,
+		                      r->refused, r->props,   r->want_status, attempt};
 
 		if (r->in.out.r == HS_R_RETRY || r->in.out.r == HS_R_PENDING)
 			continue;
-		add_row(main, r->xero_id, &r->in.out, r->hash, NULL, r->refused);
+		add_row(main, &s);
 		for (int k = 0; k < r->nlines && r->in.out.r == HS_R_OK; k++) {
 			struct wr_line *l = &r->lines[k];
+			struct store_row ls = {l->xero_id, &l->in.out, l->hash, r->xero_id,
+			                       NULL,       l->props,   NULL,    attempt};
 
 			if (l->in.out.r != HS_R_RETRY && l->in.out.r != HS_R_PENDING)
-				add_row(lines, l->xero_id, &l->in.out, l->hash, r->xero_id, NULL);
+				add_row(lines, &ls);
 		}
 	}
 }
@@ -218,7 +269,7 @@ wr_store(struct job_ctx *ctx, long long link, enum hs_object o, struct wr_rec **
 	enum xh_err err;
 
 	snprintf(lk, sizeof(lk), "%lld", link);
-	collect(recs, n, main, lines);
+	collect(recs, n, ctx->job->attempt, main, lines);
 	if ((err = xh_db_begin(ctx->db)) != XH_OK)
 		goto out;
 	if ((err = exec_store(ctx, lk, o, main)) == XH_OK &&

@@ -43,6 +43,9 @@ enum xh_err sync_push_enqueue(struct xh_db *db, struct xh_arena *a, long long li
 enum xh_err sync_trigger(struct xh_db *db, struct xh_arena *a, long long link,
                          const char *xero_object);
 
+/* The pushable object named s (not line items), or -1. */
+int sync_push_object(const char *s);
+
 /* What to replay: one record, one group of failures, or every failure of a link. */
 struct sync_replay_req {
 	long long link;

@@ -41,6 +41,14 @@ sync_push_enqueue(struct xh_db *db, struct xh_arena *a, long long link, enum syn
 	return job_enqueue(db, &jn, NULL, NULL);
 }
 
+int
+sync_push_object(const char *s)
+{
+	int o = s != NULL ? sync_object_find(s) : -1;
+
+	return (o < 0 || o == SO_LINE_ITEM) ? -1 : o;
+}
+
 enum xh_err
 sync_trigger(struct xh_db *db, struct xh_arena *a, long long link, const char *xero_object)
 {

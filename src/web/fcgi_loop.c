@@ -50,17 +50,18 @@ access_log(const struct web_req *req, const struct web_resp *resp, size_t bytes,
 }
 
 /*
- * Serves one request from its params and body reader into out (the CGI
- * response bytes), with its own arena, request id and access log line.
+ * Serves one request from its params and body reader into sink, with its
+ * own arena, request id and access log line.
  */
 void
-web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg, struct xh_buf *out)
+web_serve_sink(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg, web_sink *sink,
+               void *sinkarg)
 {
 	long long start = xh_now_ms(), max_body = ctx->cfg->web.max_body;
 	struct xh_arena *a = xh_arena_new();
 	struct web_req req;
 	struct web_resp resp;
-	int head;
+	size_t bytes;
 
 	web_req_init(&req, a, env, max_body);
 	xh_log_set_id(req.id);
@@ -68,12 +69,25 @@ web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg,
 	web_resp_header(&resp, "X-Request-Id", req.id);
 	web_req_read_body(&req, max_body, rd, rdarg);
 	web_dispatch(web_routes, WEB_ROUTE__MAX, ctx, &req, &resp);
-	head = req.method == WEB_HEAD;
-	web_resp_serialize(&resp, head, out);
-	access_log(&req, &resp, head ? 0 : resp.body.len, xh_now_ms() - start);
+	bytes = web_resp_send(ctx, &resp, req.method == WEB_HEAD, sink, sinkarg);
+	access_log(&req, &resp, bytes, xh_now_ms() - start);
 	web_resp_free(&resp);
 	xh_arena_free_wipe(a); /* passwords, session and CSRF tokens */
 	xh_log_set_id(NULL);
+}
+
+static int
+buf_sink(void *arg, const char *p, size_t n)
+{
+	xh_buf_append(arg, p, n);
+	return 0;
+}
+
+/* web_serve_sink into out (the CGI response bytes): for tests in memory. */
+void
+web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg, struct xh_buf *out)
+{
+	web_serve_sink(ctx, env, rd, rdarg, buf_sink, out);
 }
 
 /* Reads request body bytes from the FastCGI stdin stream. */
@@ -85,17 +99,20 @@ fcgi_read(void *arg, char *buf, size_t n)
 	return FCGX_GetStr(buf, (int)n, in);
 }
 
-/* Serves the accepted FastCGI request and writes the response to its stdout stream. */
+/* Writes response bytes to the FastCGI stdout stream (flushed by its own buffer). */
+static int
+fcgi_sink(void *arg, const char *p, size_t n)
+{
+	FCGX_Stream *out = arg;
+
+	return n == 0 || FCGX_PutStr(p, (int)n, out) == (int)n ? 0 : -1;
+}
+
+/* Serves the accepted FastCGI request, writing to its stdout stream. */
 static void
 serve_fcgi(struct web_ctx *ctx, FCGX_Request *fr)
 {
-	struct xh_buf out;
-
-	xh_buf_init(&out);
-	web_serve_one(ctx, fr->envp, fcgi_read, fr->in, &out);
-	if (FCGX_PutStr(out.data, (int)out.len, fr->out) < 0)
-		xh_log(XH_LOG_WARN, "web.write", "error", "client went away", NULL);
-	xh_buf_free(&out);
+	web_serve_sink(ctx, fr->envp, fcgi_read, fr->in, fcgi_sink, fr->out);
 }
 
 /* Child signal set-up: stop on TERM/INT, ignore HUP (the supervisor reloads) and PIPE. */

@@ -54,3 +54,8 @@ libxhweb_a_SOURCES += src/web/handlers/xero_web.h src/web/handlers/xero_web.c \
 libxhweb_a_SOURCES += src/web/handlers/health_common.h src/web/handlers/health_common.c \
 	src/web/handlers/link_health.c src/web/handlers/deliveries.c src/web/handlers/link_settings_page.c \
 	$(SYNC_MAP_SOURCES) src/sync/push.h src/sync/push_jobs.c src/sync/push_sql.h src/sync/push_sql.c
+# The audit browser (GET /audit, /audit/{id}, /audit.csv; POST replay), the
+# streamed bodies it exports with, and the replay it shares with the CLI.
+libxhweb_a_SOURCES += src/web/stream.c src/web/handlers/audit.h src/web/handlers/audit.c \
+	src/web/handlers/audit_filter.c src/web/handlers/audit_detail.c \
+	src/web/handlers/audit_csv.c src/hubspot/batch_wire.c

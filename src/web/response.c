@@ -406,6 +406,10 @@ web_resp_serialize(const struct web_resp *resp, int head_only, struct xh_buf *ou
 	xh_buf_printf(out, "Status: %d %s\r\n", resp->status, web_status_text(resp->status));
 	for (i = 0; i < resp->nheaders; i++)
 		xh_buf_printf(out, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
+	if (resp->stream.fn != NULL) { /* length unknown: the body follows, streamed */
+		xh_buf_append(out, "\r\n", 2);
+		return;
+	}
 	xh_buf_printf(out, "Content-Length: %zu\r\n\r\n", resp->body.len);
 	if (!head_only && resp->body.len > 0)
 		xh_buf_append(out, resp->body.data, resp->body.len);

@@ -53,5 +53,9 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_DELIVERIES] = {WEB_GET, "/deliveries", web_handle_deliveries, WEB_AUTH_SESSION},
     [WEB_ROUTE_SETTINGS] = {WEB_GET, "/links/{id}/settings", web_handle_link_settings, WEB_AUTH_SESSION},
     [WEB_ROUTE_SETTINGS_POST] = {WEB_POST, "/links/{id}/settings", web_handle_link_settings_post, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_AUDIT] = {WEB_GET, "/audit", web_handle_audit, WEB_AUTH_SESSION},
+    [WEB_ROUTE_AUDIT_CSV] = {WEB_GET, "/audit.csv", web_handle_audit_csv, WEB_AUTH_SESSION},
+    [WEB_ROUTE_AUDIT_DETAIL] = {WEB_GET, "/audit/{id}", web_handle_audit_detail, WEB_AUTH_SESSION},
+    [WEB_ROUTE_AUDIT_REPLAY] = {WEB_POST, "/audit/{id}/replay", web_handle_audit_replay, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

@@ -85,6 +85,9 @@ struct web_req {
 
 #define WEB_RESP_MAX_HEADERS 32
 
+struct web_stream;
+struct web_ctx;
+
 struct web_header {
 	const char *name;
 	const char *value;
@@ -99,6 +102,16 @@ struct web_resp {
 	struct xh_buf body;
 	const char *reason; /* why an error happened: logged, never shown */
 	int bare;           /* an error status answered with an empty body (webhooks) */
+	/*
+	 * A streamed body (audit CSV): when set on a 200, the headers go out
+	 * without a Content-Length, then stream(ctx, s, stream_arg) writes the
+	 * body piece by piece with web_stream_write, in bounded memory; body is
+	 * not sent. HEAD requests get the headers only.
+	 */
+	struct web_stream_def {
+		enum xh_err (*fn)(struct web_ctx *ctx, struct web_stream *s, void *arg);
+		void *arg;
+	} stream;
 };
 
 /* What a handler may use besides the request: one per child process. */
@@ -182,6 +195,10 @@ enum web_route_id {
 	WEB_ROUTE_DELIVERIES,           /* WEB_ROUTE_DELIVERIES: GET /deliveries */
 	WEB_ROUTE_SETTINGS,             /* WEB_ROUTE_SETTINGS: GET /links/{id}/settings */
 	WEB_ROUTE_SETTINGS_POST,        /* WEB_ROUTE_SETTINGS_POST: POST /links/{id}/settings */
+	WEB_ROUTE_AUDIT,                /* WEB_ROUTE_AUDIT: GET /audit */
+	WEB_ROUTE_AUDIT_CSV,            /* WEB_ROUTE_AUDIT_CSV: GET /audit.csv */
+	WEB_ROUTE_AUDIT_DETAIL,         /* WEB_ROUTE_AUDIT_DETAIL: GET /audit/{id} */
+	WEB_ROUTE_AUDIT_REPLAY,         /* WEB_ROUTE_AUDIT_REPLAY: POST /audit/{id}/replay */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -330,5 +347,24 @@ const char *web_hubspot_redirect_uri(struct web_ctx *ctx, struct xh_arena *a);
 /* The web child's keyring, read at first use (link_common.c); NULL, logged, if unreadable. */
 struct xh_keyring;
 const struct xh_keyring *web_keyring(struct web_ctx *ctx);
+/*
+ * stream.c: streamed bodies (web_resp.stream). A sink takes the response
+ * bytes (the FastCGI stream, or a buffer); it returns 0, or -1 when the
+ * client went away. web_serve_sink is web_serve_one writing to a sink.
+ */
+typedef int web_sink(void *arg, const char *p, size_t n);
+void web_serve_sink(struct web_ctx *ctx, char **env, web_body_reader *rd, void *rdarg,
+                    web_sink *sink, void *sinkarg);
+/* Sends resp's headers and body (or stream) to sink; returns the body bytes sent. */
+size_t web_resp_send(struct web_ctx *ctx, struct web_resp *resp, int head, web_sink *sink,
+                     void *arg);
+/* Buffers p[0..n-1] for the client, flushing every 64 KiB; -1 once the client is gone. */
+int web_stream_write(struct web_stream *s, const char *p, size_t n);
+
+/* handlers/audit*.c: the audit browser. */
+int web_handle_audit(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_audit_csv(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_audit_detail(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_audit_replay(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 #endif

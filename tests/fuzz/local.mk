@@ -86,3 +86,7 @@ tests_fuzz_fuzz_xero_connect_SOURCES = tests/fuzz/fuzz_xero_connect.c src/xero/c
 	src/xero/pull_wire.c
 tests_fuzz_fuzz_xero_connect_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_xero_connect_LDFLAGS = $(FUZZ_LINKFLAGS)
+FUZZ_TARGETS += tests/fuzz/fuzz_audit_filter
+tests_fuzz_fuzz_audit_filter_SOURCES = tests/fuzz/fuzz_audit_filter.c
+tests_fuzz_fuzz_audit_filter_LDADD = libxhweb.a $(FUZZ_LIBS) $(FCGI_LIBS)
+tests_fuzz_fuzz_audit_filter_LDFLAGS = $(FUZZ_LINKFLAGS)
