@@ -30,3 +30,7 @@ libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
 	src/web/handlers/webhook_xero.c src/web/handlers/webhook_hubspot.c \
 	src/xero/webhook.h src/xero/webhook.c src/xero/pull_wire.c \
 	src/hubspot/webhook.h src/hubspot/webhook.c
+# The field-mapping editor (issue 14) and the mapping engine it edits.
+libxhweb_a_SOURCES += src/web/handlers/mapping.h src/web/handlers/mapping.c \
+	src/web/handlers/mapping_post.c $(SYNC_MAP_SOURCES) src/sync/map_store.h src/sync/map_store.c \
+	src/sync/map_check.h src/sync/map_check.c src/sync/push.h src/sync/push_jobs.c

@@ -21,5 +21,13 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_USERS_ADD] = {WEB_POST, "/users", web_handle_users_add, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_USERS_DISABLE] = {WEB_POST, "/users/{id}/disable", web_handle_users_disable, WEB_AUTH_SESSION_CSRF},
     [WEB_ROUTE_ACCOUNT_PASSWORD] = {WEB_POST, "/account/password", web_handle_account_password, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPINGS] = {WEB_GET, "/links/{id}/mappings", web_handle_mappings, WEB_AUTH_SESSION},
+    [WEB_ROUTE_MAPPING] = {WEB_GET, "/links/{id}/mappings/{object}", web_handle_mapping, WEB_AUTH_SESSION},
+    [WEB_ROUTE_MAPPING_PREVIEW] = {WEB_POST, "/links/{id}/mappings/{object}/preview", web_handle_mapping_preview, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_SAVE] = {WEB_POST, "/links/{id}/mappings/{object}/save", web_handle_mapping_save, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_DISABLE] = {WEB_POST, "/links/{id}/mappings/{object}/disable", web_handle_mapping_disable, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_UNSET] = {WEB_POST, "/links/{id}/mappings/{object}/unset", web_handle_mapping_unset, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_RESET] = {WEB_POST, "/links/{id}/mappings/{object}/reset", web_handle_mapping_reset, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_REFRESH] = {WEB_POST, "/links/{id}/mappings/{object}/refresh", web_handle_mapping_refresh, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

@@ -151,6 +151,14 @@ enum web_route_id {
 	WEB_ROUTE_USERS_ADD,        /* WEB_ROUTE_USERS_ADD: POST /users */
 	WEB_ROUTE_USERS_DISABLE,    /* WEB_ROUTE_USERS_DISABLE: POST /users/{id}/disable */
 	WEB_ROUTE_ACCOUNT_PASSWORD, /* WEB_ROUTE_ACCOUNT_PASSWORD: POST /account/password */
+	WEB_ROUTE_MAPPINGS,         /* WEB_ROUTE_MAPPINGS: GET /links/{id}/mappings */
+	WEB_ROUTE_MAPPING,          /* WEB_ROUTE_MAPPING: GET /links/{id}/mappings/{object} */
+	WEB_ROUTE_MAPPING_PREVIEW,  /* WEB_ROUTE_MAPPING_PREVIEW: POST .../{object}/preview */
+	WEB_ROUTE_MAPPING_SAVE,     /* WEB_ROUTE_MAPPING_SAVE: POST .../{object}/save */
+	WEB_ROUTE_MAPPING_DISABLE,  /* WEB_ROUTE_MAPPING_DISABLE: POST .../{object}/disable */
+	WEB_ROUTE_MAPPING_UNSET,    /* WEB_ROUTE_MAPPING_UNSET: POST .../{object}/unset */
+	WEB_ROUTE_MAPPING_RESET,    /* WEB_ROUTE_MAPPING_RESET: POST .../{object}/reset */
+	WEB_ROUTE_MAPPING_REFRESH,  /* WEB_ROUTE_MAPPING_REFRESH: POST .../{object}/refresh */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -217,6 +225,14 @@ int web_handle_users(struct web_ctx *ctx, struct web_req *req, struct web_resp *
 int web_handle_users_add(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_users_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_account_password(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mappings(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_preview(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_save(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_unset(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_reset(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_refresh(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"
