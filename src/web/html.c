@@ -62,3 +62,16 @@ web_html_escape_n(struct xh_buf *out, const char *s, size_t n)
 		}
 	}
 }
+
+/* 1 if s[0..n) is valid UTF-8 without NUL bytes (form input the database can take). */
+int
+web_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t len;
+
+	for (; p < end; p += len)
+		if (*p == 0 || (len = utf8_len(p, (size_t)(end - p))) == 0)
+			return 0;
+	return 1;
+}

@@ -74,5 +74,7 @@ enum xh_err web_tpl_set_load_dir(struct web_tpl_set *s, const char *dir,
 
 /* Appends s[0..n) HTML-escaped (& < > " '); invalid UTF-8 and NUL become U+FFFD. */
 void web_html_escape_n(struct xh_buf *out, const char *s, size_t n);
+/* 1 if s[0..n) is valid UTF-8 without NUL bytes (html.c). */
+int web_utf8_valid(const char *s, size_t n);
 
 #endif

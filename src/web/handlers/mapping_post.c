@@ -11,22 +11,53 @@
 #include <string.h>
 
 #include "web/handlers/mapping.h"
+#include "web/template.h"
 
 #define FORM_MAX 500 /* longest source, transform or record key kept */
 
-/* The form's fields, each cut to FORM_MAX bytes (whatever was typed is shown back). */
-static void
+/* v cut to FORM_MAX bytes, on a character boundary, in the arena. */
+static const char *
+cut(struct xh_arena *a, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > FORM_MAX) {
+		n = FORM_MAX;
+		while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return xh_printf(a, "%.*s", (int)n, v);
+}
+
+/*
+ * The form's fields, each cut to FORM_MAX bytes (whatever was typed is
+ * shown back). 1 if every field is text (UTF-8), else 0 with the field at
+ * fault named in f.
+ */
+static int
 read_form(struct web_req *req, struct map_form *f)
 {
-	const char *const names[] = {"target", "source", "transform", "record"};
+	static const char *const names[] = {"target", "source", "transform", "record"};
+	static const char *const not_text[] = {
+	    "HubSpot property: choose one of the portal's properties.",
+	    "Xero source: this contains bytes that are not text; type the path again.",
+	    "Transform: this contains bytes that are not text; type it again.",
+	    "Xero record: this contains bytes that are not text; type the number or ID again."};
 	const char **dst[] = {&f->target, &f->source, &f->transform, &f->record};
+	const char **bad[] = {&f->bad.target, &f->bad.source, &f->bad.transform, &f->record_error};
+	int ok = 1;
 
 	memset(f, 0, sizeof(*f));
 	f->repush = -1;
 	for (size_t i = 0; i < XH_NELEM(names); i++) {
 		const char *v = web_kv_get(&req->form, names[i]);
-		*dst[i] = v == NULL ? "" : xh_printf(req->arena, "%.*s", FORM_MAX, v);
+		*dst[i] = v == NULL ? "" : cut(req->arena, v);
+		if (!web_utf8_valid(*dst[i], strlen(*dst[i]))) {
+			*bad[i] = not_text[i];
+			ok = 0;
+		}
 	}
+	return ok;
 }
 
 /* The change the form asks for. */
@@ -55,13 +86,14 @@ check(struct web_ctx *ctx, struct web_req *req, const struct map_req *r, struct 
 	return f->bad.target || f->bad.source || f->bad.transform ? 422 : 0;
 }
 
-/* Starts a POST to an object's page: the request, the form and its change. */
+/* Starts a POST to an object's page: the request and the form; 422 for a form that is not text. */
 static int
 begin(struct web_ctx *ctx, struct web_req *req, struct map_req *r, struct map_form *f)
 {
 	int st = web_map_req(ctx, req, 1, r);
 
-	read_form(req, f);
+	if (!read_form(req, f) && st == 0)
+		return 422;
 	return st;
 }
 
@@ -77,7 +109,7 @@ web_handle_mapping_preview(struct web_ctx *ctx, struct web_req *req, struct web_
 	int st;
 
 	if ((st = begin(ctx, req, &r, &f)) != 0)
-		return st;
+		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
 	c = change_of(&r, req, &f, 1);
 	if ((st = check(ctx, req, &r, &f, &c)) != 0)
 		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
@@ -140,7 +172,7 @@ web_handle_mapping_save(struct web_ctx *ctx, struct web_req *req, struct web_res
 	int st;
 
 	if ((st = begin(ctx, req, &r, &f)) != 0)
-		return st;
+		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
 	c = change_of(&r, req, &f, 1);
 	return store(ctx, req, resp, &r, &f, &c);
 }
@@ -155,7 +187,7 @@ web_handle_mapping_disable(struct web_ctx *ctx, struct web_req *req, struct web_
 	int st;
 
 	if ((st = begin(ctx, req, &r, &f)) != 0)
-		return st;
+		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
 	c = change_of(&r, req, &f, 0);
 	f.source = f.transform = "";
 	return store(ctx, req, resp, &r, &f, &c);
@@ -173,7 +205,7 @@ drop(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int all)
 	int st;
 
 	if ((st = begin(ctx, req, &r, &f)) != 0)
-		return st;
+		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
 	c = change_of(&r, req, &f, 1);
 	c.target = all ? NULL : f.target;
 	e = sync_mapping_unset(ctx->db, &c, &f.repush, err, sizeof(err));
