@@ -6,11 +6,12 @@ database; here the console must see the link, so it lives on the stack's)."""
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 import urllib.request
 
-from conftest import ROOT, cli, wait_for
+from jobs_support import BUILD, CONFIG, ROOT, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import xero_data  # noqa: E402
@@ -36,6 +37,13 @@ class SimClient:
 
     def post(self, path, body=None):
         return self.call("POST", path, body if body is not None else {})
+
+
+def cli(*args, input=None):
+    """The xhsync CLI on the test stack (usable from the browser suite too)."""
+    env = dict(os.environ, XHSYNC_SQL_DIR=os.path.join(ROOT, "sql"))
+    return subprocess.run([os.path.join(BUILD, "xhsync"), "-c", CONFIG] + list(args),
+                          capture_output=True, text=True, input=input, env=env, timeout=120)
 
 
 def ok(*args, input=None):

@@ -65,9 +65,11 @@ def c(admin_client, ml):
 
 
 def post(c, ml, action, fields, obj="invoice"):
+    """Posts a form of the object's page (preview is the rule form's other button)."""
     path = "/links/%d/mappings/%s/%s" % (ml.link, obj, action)
+    form = path if action != "preview" else path[:-len("preview")] + "save"
     body = page(c, ml, obj)
-    return c.post(path, dict(fields, csrf=form_token(body, path)))
+    return c.post(path, dict(fields, csrf=form_token(body, form)))
 
 
 def test_the_index_lists_every_object_and_unknown_links_or_objects_are_404(c, ml):
@@ -255,7 +257,7 @@ def test_hostile_values_are_escaped_and_refused(c, ml):
                                  "transform": "text", "record": evil})
     assert r.status == 422 and "<script>alert" not in r.body.decode()
     path = "/links/%d/mappings/invoice/preview" % ml.link
-    token = form_token(page(c, ml), path)
+    token = form_token(page(c, ml), "/links/%d/mappings/invoice/save" % ml.link)
     raw = "csrf=%s&target=xero_reference&source=Reference&transform=text&record=%%ff%%fe%%3Cb" % (
         token)
     from conftest import request

@@ -301,8 +301,11 @@ add_form(json_object *d, const struct map_form *f)
 		json_object_object_add(d, "repush", json_object_new_int64(f->repush));
 		add_bool(d, "repush_some", f->repush > 0);
 	}
-	if (f->preview != NULL)
-		json_object_object_add(d, "preview", web_map_preview_rows(f->preview, f->record));
+	if (f->preview != NULL) {
+		json_object *pv = web_map_preview_rows(f->preview, f->record);
+		add_bool(pv, "plain", f->plain);
+		json_object_object_add(d, "preview", pv);
+	}
 }
 
 int

@@ -27,6 +27,7 @@ struct map_form {
 	const char *notice;       /* what a successful POST did */
 	long long repush;         /* records marked by a save; -1: none shown */
 	json_object *preview;     /* the preview for the page (taken), or NULL */
+	int plain;                /* the preview has no edit: the current mapping alone */
 };
 
 /*

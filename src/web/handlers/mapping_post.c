@@ -97,7 +97,10 @@ begin(struct web_ctx *ctx, struct web_req *req, struct map_req *r, struct map_fo
 	return st;
 }
 
-/* POST .../preview: 200 with the preview, 422 for a bad rule or a record the mirror lacks. */
+/*
+ * POST .../preview: 200 with the preview (of the current mapping alone
+ * when no rule was typed), 422 for a bad rule or a record the mirror lacks.
+ */
 int
 web_handle_mapping_preview(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
 {
@@ -106,18 +109,20 @@ web_handle_mapping_preview(struct web_ctx *ctx, struct web_req *req, struct web_
 	struct map_form f;
 	char err[300];
 	enum xh_err e;
-	int st;
+	int st, edited;
 
 	if ((st = begin(ctx, req, &r, &f)) != 0)
 		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
 	c = change_of(&r, req, &f, 1);
-	if ((st = check(ctx, req, &r, &f, &c)) != 0)
+	edited = f.target[0] != '\0' || f.source[0] != '\0';
+	f.plain = !edited;
+	if (edited && (st = check(ctx, req, &r, &f, &c)) != 0)
 		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
 	if (f.record[0] == '\0') {
 		f.record_error = "Xero record: enter the number or ID of a record to preview on.";
 		return web_map_page(ctx, req, resp, 422, &r, &f);
 	}
-	e = sync_mapping_preview_edits(ctx->db, req->arena, r.link, r.object, f.record, &c, 1,
+	e = sync_mapping_preview_edits(ctx->db, req->arena, r.link, r.object, f.record, &c, edited,
 	                               &f.preview, err, sizeof(err));
 	if (e == XH_ERR_NOTFOUND) {
 		f.record_error =

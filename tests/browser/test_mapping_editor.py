@@ -1,0 +1,147 @@
+"""The field-mapping editor in a real browser against the whole test stack:
+open a link's mappings, edit a rule, preview it on a mirrored invoice, see
+an invalid rule refused, save, and watch the re-push reach the HubSpot
+simulator. Screenshots of each page go to .run/test/screenshots/."""
+import configparser
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg2
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conftest import CONFIG, ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from mapping_support import MapLink  # noqa: E402
+from jobs_support import wait_for  # noqa: E402
+
+BUILD = os.environ.get("XHSYNC_TEST_BUILD", os.path.join(ROOT, "build", "asan"))
+
+
+@pytest.fixture(scope="module")
+def stack():
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(CONFIG)
+    return cp
+
+
+@pytest.fixture(scope="module")
+def ml(stack):
+    conn = psycopg2.connect(stack["database"]["dsn"])
+    conn.autocommit = True
+    m = MapLink(conn, stack["xero"]["api_url"].rstrip("/"), stack["hubspot"]["api_url"].rstrip("/"))
+    yield m
+    m.close()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def admin():
+    email = "mapper-%s@example.com" % uuid.uuid4().hex[:8]
+    out = subprocess.run([os.path.join(BUILD, "xhsync"), "-c", CONFIG, "user", "add", email],
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, XHSYNC_SQL_DIR=os.path.join(ROOT, "sql")))
+    return email, re.search(r"^password:\s*(\S+)", out.stdout, re.M).group(1)
+
+
+def sign_in(browser, base_url, email, password):
+    browser.delete_all_cookies()
+    browser.get(base_url + "/login")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    assert wait_for(lambda: browser.current_url == base_url + "/", timeout=10, interval=0.2), \
+        browser.find_element(By.TAG_NAME, "main").text
+
+
+def go(browser, el):
+    """Clicks el and waits until the page it leads to replaced this one."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    el.click()
+    WebDriverWait(browser, 15).until(EC.staleness_of(old))
+
+
+def fill(browser, field, value):
+    el = browser.find_element(By.ID, field)
+    el.clear()
+    el.send_keys(value)
+
+
+def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, screenshot):
+    inv, hid = ml.pushed_invoice()
+    number = inv["InvoiceNumber"]
+    sign_in(browser, base_url, *admin)
+
+    browser.get(base_url + "/links/%d/mappings" % ml.link)
+    assert "Field mappings" in browser.find_element(By.TAG_NAME, "h1").text
+    screenshot("mappings")
+    go(browser, browser.find_element(By.LINK_TEXT, "Invoices"))
+    assert browser.current_url.endswith("/links/%d/mappings/invoice" % ml.link)
+
+    # the first visit asks the worker for the portal's properties
+    def listed():
+        browser.refresh()
+        return browser.find_elements(By.CSS_SELECTOR, "select#target option[value='xero_reference']")
+    assert wait_for(listed, timeout=30, interval=1)
+    assert "properties of the portal, read" in browser.find_element(By.CSS_SELECTOR, ".props").text
+    screenshot("mapping-invoice")
+
+    go(browser, browser.find_element(By.CSS_SELECTOR, "a[href$='?edit=xero_reference#edit']"))
+    assert Select(browser.find_element(By.ID, "target")).first_selected_option.get_attribute(
+        "value") == "xero_reference"
+    assert browser.find_element(By.ID, "source").get_attribute("value") == "Reference"
+    fill(browser, "source", "InvoiceNumber")
+    fill(browser, "transform", "format:REF-{}")
+    fill(browser, "record", number)
+    go(browser, browser.find_element(By.ID, "preview-button"))
+    changed = browser.find_element(By.CSS_SELECTOR, "#preview tr.changed")
+    assert "xero_reference" in changed.text and "REF-" + number in changed.text
+    assert browser.find_element(By.ID, "transform").get_attribute("value") == "format:REF-{}"
+    browser.execute_script("document.getElementById('preview').scrollIntoView()")
+    screenshot("mapping-preview")
+
+    fill(browser, "transform", "format:REF-{")
+    go(browser, browser.find_element(By.ID, "save-button"))
+    err = browser.find_element(By.ID, "transform-error")
+    assert err.text.startswith("Transform:")
+    assert browser.find_element(By.ID, "source").get_attribute("value") == "InvoiceNumber"
+    browser.execute_script("document.getElementById('edit').scrollIntoView()")
+    screenshot("mapping-invalid")
+    assert ml.one("SELECT count(*) FROM field_mapping WHERE link_id = %s", (ml.link,)) == 0
+
+    fill(browser, "transform", "format:REF-{}")
+    go(browser, browser.find_element(By.ID, "save-button"))
+    saved = browser.find_element(By.ID, "saved").text
+    assert "Saved: xero_reference now comes from InvoiceNumber | format:REF-{}." in saved
+    assert re.search(r"\d+ record\(s\) will be written to HubSpot again", saved)
+    screenshot("mapping-saved")
+
+    want = "REF-" + number
+    assert wait_for(lambda: ml.hubspot_invoice(hid)["properties"].get("xero_reference") == want,
+                    timeout=60, interval=0.5)
+
+    def up_to_date():
+        browser.get(base_url + "/links/%d/mappings/invoice" % ml.link)
+        return "up to date with this mapping" in browser.find_element(By.ID, "repush-status").text
+    assert wait_for(up_to_date, timeout=60, interval=1)
+    screenshot("mapping-repushed")
+
+    browser.get(base_url + "/links/%d/mappings/line_item" % ml.link)
+    fill(browser, "record", number)
+    go(browser, browser.find_element(By.ID, "preview-button"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#preview h3")
+    browser.execute_script("document.getElementById('preview').scrollIntoView()")
+    screenshot("mapping-line-items-preview")
+
+    browser.get(base_url + "/links/%d/mappings/invoice" % ml.link)
+    go(browser, browser.find_element(By.XPATH, "//button[starts-with(normalize-space(.), 'Reset')]"))
+    screenshot("mapping-reset")
+    assert "every rule is back to the default" in browser.find_element(By.TAG_NAME, "main").text
+    ml.settle()
