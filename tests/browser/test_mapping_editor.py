@@ -5,10 +5,7 @@ simulator. Screenshots of each page go to .run/test/screenshots/."""
 import configparser
 import os
 import re
-import subprocess
 import sys
-import time
-import uuid
 
 import psycopg2
 import pytest
@@ -17,12 +14,11 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import CONFIG, ROOT
+from test_home import admin, sign_in  # noqa: F401 (admin is a fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from mapping_support import MapLink  # noqa: E402
 from jobs_support import wait_for  # noqa: E402
-
-BUILD = os.environ.get("XHSYNC_TEST_BUILD", os.path.join(ROOT, "build", "asan"))
 
 
 @pytest.fixture(scope="module")
@@ -42,25 +38,6 @@ def ml(stack):
     conn.close()
 
 
-@pytest.fixture(scope="module")
-def admin():
-    email = "mapper-%s@example.com" % uuid.uuid4().hex[:8]
-    out = subprocess.run([os.path.join(BUILD, "xhsync"), "-c", CONFIG, "user", "add", email],
-                         capture_output=True, text=True, check=True,
-                         env=dict(os.environ, XHSYNC_SQL_DIR=os.path.join(ROOT, "sql")))
-    return email, re.search(r"^password:\s*(\S+)", out.stdout, re.M).group(1)
-
-
-def sign_in(browser, base_url, email, password):
-    browser.delete_all_cookies()
-    browser.get(base_url + "/login")
-    browser.find_element(By.ID, "email").send_keys(email)
-    browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    assert wait_for(lambda: browser.current_url == base_url + "/", timeout=10, interval=0.2), \
-        browser.find_element(By.TAG_NAME, "main").text
-
-
 def go(browser, el):
     """Clicks el and waits until the page it leads to replaced this one."""
     old = browser.find_element(By.TAG_NAME, "html")
@@ -78,6 +55,7 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     inv, hid = ml.pushed_invoice()
     number = inv["InvoiceNumber"]
     sign_in(browser, base_url, *admin)
+    assert wait_for(lambda: browser.current_url == base_url + "/", timeout=10, interval=0.2)
 
     browser.get(base_url + "/links/%d/mappings" % ml.link)
     assert "Field mappings" in browser.find_element(By.TAG_NAME, "h1").text

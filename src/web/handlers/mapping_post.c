@@ -139,63 +139,55 @@ web_handle_mapping_preview(struct web_ctx *ctx, struct web_req *req, struct web_
 	return e == XH_OK ? web_map_page(ctx, req, resp, 200, &r, &f) : 500;
 }
 
-/* Stores c (set or disable) and renders the outcome. */
+/*
+ * Stores the form's rule (enabled) or turns its target off, and renders
+ * the outcome: 200 saying how many records will be re-pushed, or 422
+ * naming the field at fault with nothing changed.
+ */
 static int
-store(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, struct map_req *r,
-      struct map_form *f, const struct sync_mapping_change *c)
+store(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int enabled)
 {
+	struct sync_mapping_change c;
+	struct map_req r;
+	struct map_form f;
 	char err[300];
 	enum xh_err e;
 	int st;
 
-	if ((st = check(ctx, req, r, f, c)) != 0)
-		return st == 422 ? web_map_page(ctx, req, resp, 422, r, f) : st;
-	e = sync_mapping_set(ctx->db, c, &f->repush, err, sizeof(err));
+	if ((st = begin(ctx, req, &r, &f)) == 0) {
+		c = change_of(&r, req, &f, enabled);
+		st = check(ctx, req, &r, &f, &c);
+	}
+	if (st != 0)
+		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
+	e = sync_mapping_set(ctx->db, &c, &f.repush, err, sizeof(err));
 	if (e == XH_ERR_INVAL) {
-		f->error = xh_strdup(req->arena, err);
-		f->repush = -1;
-		return web_map_page(ctx, req, resp, 422, r, f);
+		f.error = xh_strdup(req->arena, err);
+		f.repush = -1;
+		return web_map_page(ctx, req, resp, 422, &r, &f);
 	}
 	if (e != XH_OK)
 		return e == XH_ERR_NOTFOUND ? 404 : 500;
-	f->notice = c->enabled
-	                ? xh_printf(req->arena, "Saved: %s now comes from %s | %s.", c->target,
-	                            c->source, c->transform)
-	                : xh_printf(req->arena, "Turned off: %s is no longer written.", c->target);
-	if (c->enabled)
-		f->target = f->source = f->transform = NULL;
-	return web_map_page(ctx, req, resp, 200, r, f);
+	f.notice = enabled
+	               ? xh_printf(req->arena, "Saved: %s now comes from %s | %s.", c.target,
+	                           c.source, c.transform)
+	               : xh_printf(req->arena, "Turned off: %s is no longer written.", c.target);
+	f.target = f.source = f.transform = NULL;
+	return web_map_page(ctx, req, resp, 200, &r, &f);
 }
 
-/* POST .../save: 200 saying how many records will be re-pushed, or 422 naming the field. */
+/* POST .../save (target, source, transform). */
 int
 web_handle_mapping_save(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
 {
-	struct sync_mapping_change c;
-	struct map_req r;
-	struct map_form f;
-	int st;
-
-	if ((st = begin(ctx, req, &r, &f)) != 0)
-		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
-	c = change_of(&r, req, &f, 1);
-	return store(ctx, req, resp, &r, &f, &c);
+	return store(ctx, req, resp, 1);
 }
 
-/* POST .../disable (target): 200, or 422 for a locked rule. */
+/* POST .../disable (target): 422 for a locked rule. */
 int
 web_handle_mapping_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
 {
-	struct sync_mapping_change c;
-	struct map_req r;
-	struct map_form f;
-	int st;
-
-	if ((st = begin(ctx, req, &r, &f)) != 0)
-		return st == 422 ? web_map_page(ctx, req, resp, 422, &r, &f) : st;
-	c = change_of(&r, req, &f, 0);
-	f.source = f.transform = "";
-	return store(ctx, req, resp, &r, &f, &c);
+	return store(ctx, req, resp, 0);
 }
 
 /* Drops one override (target) or all (reset) and renders the outcome. */
