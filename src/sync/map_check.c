@@ -29,10 +29,12 @@ static const struct xh_sql check_sql[MC__MAX] = {
      "  CASE jsonb_typeof(c.body->'results') WHEN 'array' THEN c.body->'results'"
      "  ELSE '[]'::jsonb END) p ON true"
      " WHERE c.link_id = $1::bigint AND c.object = $2 ORDER BY p->>'name'", 2},
-    /* MC_PENDING */
+    /* MC_PENDING: the newest refresh: whether it waits or runs, and why it last failed */
     {"sync_check_pending",
-     XH_SQL_IDEMPOTENT "SELECT EXISTS (SELECT 1 FROM job WHERE kind = 'hubspot.properties'"
-     " AND link_id = $1::bigint AND state IN ('available', 'running', 'retryable'))::int", 1},
+     XH_SQL_IDEMPOTENT "SELECT (state IN ('available', 'running', 'retryable'))::int,"
+     " CASE WHEN state IN ('retryable', 'discarded') THEN coalesce(last_error, '') ELSE '' END"
+     " FROM job WHERE kind = 'hubspot.properties' AND link_id = $1::bigint"
+     " ORDER BY id DESC LIMIT 1", 1},
     /* MC_MEMBER: whether some mirrored records exist, and whether one has member $3
        (in its LineItems[] when $4) */
     {"sync_check_member",
@@ -106,15 +108,20 @@ sync_portal_props_refresh(struct xh_db *db, long long link)
 }
 
 enum xh_err
-sync_portal_props_pending(struct xh_db *db, long long link, int *pending)
+sync_portal_props_pending(struct xh_db *db, struct xh_arena *a, long long link, int *pending,
+                          const char **failed)
 {
 	PGresult *res = NULL;
 	char id[24];
 	enum xh_err e;
+	int row;
 
 	snprintf(id, sizeof(id), "%lld", link);
 	e = xh_db_execv(db, &check_sql[MC_PENDING], &res, id);
-	*pending = e == XH_OK && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == '1';
+	row = e == XH_OK && PQntuples(res) == 1;
+	*pending = row && PQgetvalue(res, 0, 0)[0] == '1';
+	*failed =
+	    row && PQgetvalue(res, 0, 1)[0] != '\0' ? xh_strdup(a, PQgetvalue(res, 0, 1)) : NULL;
 	PQclear(res);
 	return e;
 }

@@ -39,8 +39,12 @@ const struct sync_portal_prop *sync_portal_prop_find(const struct sync_portal_pr
  * list of the link's portal again (one pending job per link). XH_ERR_DB.
  */
 enum xh_err sync_portal_props_refresh(struct xh_db *db, long long link);
-/* *pending 1 while a refresh of link's properties waits or runs. */
-enum xh_err sync_portal_props_pending(struct xh_db *db, long long link, int *pending);
+/*
+ * *pending 1 while a refresh of link's properties waits or runs; *failed
+ * why the newest one failed (it retries or was given up), else NULL.
+ */
+enum xh_err sync_portal_props_pending(struct xh_db *db, struct xh_arena *a, long long link,
+                                      int *pending, const char **failed);
 
 /* What is wrong with a rule, per form field; NULL where nothing is. */
 struct sync_rule_problems {

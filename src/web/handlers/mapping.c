@@ -260,7 +260,7 @@ static void
 add_context(struct web_ctx *ctx, json_object *d, const struct map_req *r, struct xh_arena *a)
 {
 	json_object *tabs = json_object_new_array(), *off = json_object_new_array();
-	const char **targets = NULL;
+	const char **targets = NULL, *failed = NULL;
 	int n = 0, pending = 0;
 
 	for (int o = 0; o < SO__MAX; o++) {
@@ -276,16 +276,35 @@ add_context(struct web_ctx *ctx, json_object *d, const struct map_req *r, struct
 			json_object_array_add(off, json_object_new_string(targets[i]));
 	json_object_object_add(d, "off", off);
 	add_bool(d, "has_off", n > 0);
-	sync_portal_props_pending(ctx->db, r->link, &pending);
+	sync_portal_props_pending(ctx->db, a, r->link, &pending, &failed);
 	add_bool(d, "props_pending", pending);
+	add_str(d, "props_failed", failed);
 	add_bool(d, "props_cached", r->props.cached);
 	add_str(d, "props_fetched", r->props.fetched);
 	json_object_object_add(d, "props_count", json_object_new_int(r->props.n));
 }
 
+/*
+ * Marks the preview rows of properties the push works out from other
+ * records (sources under _xhsync., such as a company's balances): the
+ * preview cannot show them.
+ */
+static void
+mark_computed(json_object *rows, const struct sync_mapping *m)
+{
+	for (size_t i = 0; rows != NULL && i < json_object_array_length(rows); i++) {
+		json_object *row = json_object_array_get_idx(rows, i), *p = NULL;
+		json_object_object_get_ex(row, "property", &p);
+		for (int k = 0; k < m->n; k++)
+			if (strcmp(m->rules[k].target, json_object_get_string(p)) == 0 &&
+			    strncmp(m->rules[k].source, "_xhsync.", 8) == 0)
+				add_bool(row, "computed", 1);
+	}
+}
+
 /* The form's values and messages. */
 static void
-add_form(json_object *d, const struct map_form *f)
+add_form(json_object *d, const struct map_form *f, const struct sync_mapping *m)
 {
 	add_str(d, "f_target", f->target);
 	add_str(d, "f_source", f->source);
@@ -304,6 +323,7 @@ add_form(json_object *d, const struct map_form *f)
 	if (f->preview != NULL) {
 		json_object *pv = web_map_preview_rows(f->preview, f->record);
 		add_bool(pv, "plain", f->plain);
+		mark_computed(json_object_object_get(pv, "rows"), m);
 		json_object_object_add(d, "preview", pv);
 	}
 }
@@ -337,7 +357,7 @@ web_map_page(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, in
 	         json_object_array_length(json_object_object_get(d, "options")) > 0);
 	add_counts(ctx, d, r);
 	add_context(ctx, d, r, req->arena);
-	add_form(d, f);
+	add_form(d, f, &m);
 	add_bool(d, "invalid", status == 422);
 	return web_page(ctx, req, resp, status, "mapping",
 	                xh_printf(req->arena, "%s mapping - xhsync", object_info[r->object].label),
