@@ -38,6 +38,15 @@ def ml(stack):
     conn.close()
 
 
+def full(browser, screenshot, name):
+    """A screenshot of the whole page (the window made as tall as the page)."""
+    size = browser.get_window_size()
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(size["width"], min(max(height, size["height"]), 6000))
+    screenshot(name)
+    browser.set_window_size(size["width"], size["height"])
+
+
 def go(browser, el):
     """Clicks el and waits until the page it leads to replaced this one."""
     old = browser.find_element(By.TAG_NAME, "html")
@@ -69,7 +78,7 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
         return browser.find_elements(By.CSS_SELECTOR, "select#target option[value='xero_reference']")
     assert wait_for(listed, timeout=30, interval=1)
     assert "properties of the portal, read" in browser.find_element(By.CSS_SELECTOR, ".props").text
-    screenshot("mapping-invoice")
+    full(browser, screenshot, "mapping-invoice")
 
     go(browser, browser.find_element(By.CSS_SELECTOR, "a[href$='?edit=xero_reference#edit']"))
     assert Select(browser.find_element(By.ID, "target")).first_selected_option.get_attribute(
@@ -99,7 +108,7 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     saved = browser.find_element(By.ID, "saved").text
     assert "Saved: xero_reference now comes from InvoiceNumber | format:REF-{}." in saved
     assert re.search(r"\d+ record\(s\) will be written to HubSpot again", saved)
-    screenshot("mapping-saved")
+    full(browser, screenshot, "mapping-saved")
 
     want = "REF-" + number
     assert wait_for(lambda: ml.hubspot_invoice(hid)["properties"].get("xero_reference") == want,
