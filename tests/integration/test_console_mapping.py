@@ -190,6 +190,30 @@ def test_a_preview_for_a_record_that_does_not_exist_says_so(c, ml):
     assert ml.state() == before
 
 
+def esc(s):
+    """s as the console's template engine escapes it."""
+    return html.escape(s, quote=True).replace("&#x27;", "&#39;")
+
+
+def test_a_company_preview_finds_a_contact_by_name_and_names_the_balances(c, ml):
+    name = ml.one("SELECT payload->>'Name' FROM xero_record WHERE link_id = %s"
+                  " AND object = 'contact' ORDER BY xero_id LIMIT 1", (ml.link,))
+    before = ml.state()
+    r = post(c, ml, "preview", {"target": "", "source": "", "transform": "", "record": name},
+             obj="company")
+    assert r.status == 200, r.body[:800]
+    body = r.body.decode()
+    assert "Preview on %s" % esc(name) in body
+    assert "No rule was typed, so this is what the current mapping writes." in body
+    pv = body.split('id="preview"')[1]
+    row = re.search(r"<tr>\s*<td><code>name</code>.*?</tr>", pv, re.S).group(0)
+    assert row.count(esc(name)) == 2
+    row = re.search(r"<tr>\s*<td><code>xero_outstanding</code>.*?</tr>", pv, re.S).group(0)
+    assert "worked out from the contact's invoices when the record is pushed" in row
+    assert 'class="changed"' not in body
+    assert ml.state() == before
+
+
 def test_a_saved_rule_re_pushes_and_hubspot_gets_the_new_value(c, ml):
     inv, hid = ml.pushed_invoice()
     ml.settle()
@@ -267,3 +291,41 @@ def test_hostile_values_are_escaped_and_refused(c, ml):
     assert r.status == 422
     assert "\ufffd" in r.body.decode("utf-8") and b"<b" not in r.body.split(b'id="record"')[1][:200]
     assert ml.state() == before
+
+
+@pytest.fixture
+def bare_link(db_module):
+    """A link without any HubSpot connection."""
+    with db_module.cursor() as cur:
+        cur.execute("INSERT INTO link (name, status) VALUES ('no hubspot <yet>', 'setup')"
+                    " RETURNING id")
+        lid = cur.fetchone()[0]
+    yield lid
+    with db_module.cursor() as cur:
+        cur.execute("DELETE FROM audit_event WHERE link_id = %s", (lid,))
+        cur.execute("DELETE FROM link WHERE id = %s", (lid,))
+
+
+def test_without_hubspot_the_page_says_why_properties_are_missing_and_save_is_refused(
+        c, bare_link, db_module):
+    path = "/links/%d/mappings/invoice" % bare_link
+
+    def failed():
+        body = c.get(path).body.decode()
+        return "Reading them from HubSpot failed:" in body and body
+    body = wait_for(failed, timeout=60, interval=0.5)
+    with db_module.cursor() as cur:
+        cur.execute("SELECT kind, state, attempts, run_at - now(), last_error FROM job"
+                    " WHERE link_id = %s", (bare_link,))
+        jobs = cur.fetchall()
+    assert body, jobs
+    assert "no hubspot &lt;yet&gt;" in body and "<yet>" not in body
+    assert "The portal's properties have not been read yet." in body
+    assert '<input id="target" name="target" type="text"' in body  # no list to choose from
+    r = c.post(path + "/save", {"csrf": form_token(body, path + "/save"), "target": "xero_reference",
+                                "source": "Reference", "transform": "text", "record": ""})
+    assert r.status == 422
+    assert "have not been read yet. Press" in r.body.decode()
+    with db_module.cursor() as cur:
+        cur.execute("SELECT count(*) FROM field_mapping WHERE link_id = %s", (bare_link,))
+        assert cur.fetchone()[0] == 0

@@ -364,6 +364,23 @@ web_map_page(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, in
 	                d);
 }
 
+/*
+ * On the first visit, has the worker read the portal's properties: when
+ * none are cached and no refresh waits or has failed (after a failure the
+ * page says why, and the admin presses Refresh once it is fixed).
+ */
+static void
+auto_refresh(struct web_ctx *ctx, struct web_req *req, const struct map_req *r)
+{
+	const char *failed = NULL;
+	int pending = 0;
+
+	if (!r->props.cached &&
+	    sync_portal_props_pending(ctx->db, req->arena, r->link, &pending, &failed) == XH_OK &&
+	    !pending && failed == NULL)
+		sync_portal_props_refresh(ctx->db, r->link);
+}
+
 /* GET /links/{id}/mappings/{object} (session): 200, 404 for no such link or object. */
 int
 web_handle_mapping(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp)
@@ -377,8 +394,7 @@ web_handle_mapping(struct web_ctx *ctx, struct web_req *req, struct web_resp *re
 
 	if ((st = web_map_req(ctx, req, 1, &r)) != 0)
 		return st;
-	if (!r.props.cached) /* first visit: have the worker read them (one pending job per link) */
-		sync_portal_props_refresh(ctx->db, r.link);
+	auto_refresh(ctx, req, &r);
 	if (edit != NULL &&
 	    sync_mapping_load(ctx->db, req->arena, r.link, r.object, &m, err, sizeof(err)) == XH_OK)
 		for (int i = 0; i < m.n; i++)
