@@ -9,8 +9,6 @@
 #include "job.h"
 #include "sync/map_check.h"
 
-#define MIRROR_SAMPLE "2000" /* mirrored records a source check looks at */
-
 enum check_sql {
 	MC_PROPS,   /* MC_PROPS */
 	MC_PENDING, /* MC_PENDING */
@@ -35,16 +33,17 @@ static const struct xh_sql check_sql[MC__MAX] = {
      " CASE WHEN state IN ('retryable', 'discarded') THEN coalesce(last_error, '') ELSE '' END"
      " FROM job WHERE kind = 'hubspot.properties' AND link_id = $1::bigint"
      " ORDER BY id DESC LIMIT 1", 1},
-    /* MC_MEMBER: whether some mirrored records exist, and whether one has member $3
-       (in its LineItems[] when $4) */
+    /* MC_MEMBER: whether the link mirrors records of the object, and whether one has member $3
+       (one of its LineItems[] when $4); each EXISTS stops at the first match */
     {"sync_check_member",
-     XH_SQL_IDEMPOTENT "SELECT (count(*) > 0)::int, coalesce(bool_or(CASE WHEN $4::boolean"
-     " THEN EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(s.payload->'LineItems')"
-     "  WHEN 'array' THEN s.payload->'LineItems' ELSE '[]'::jsonb END) li"
-     "  WHERE jsonb_typeof(li) = 'object' AND li ? $3)"
-     " ELSE s.payload ? $3 END), false)::int"
-     " FROM (SELECT payload FROM xero_record WHERE link_id = $1::bigint AND object = $2"
-     " LIMIT " MIRROR_SAMPLE ") s", 4},
+     XH_SQL_IDEMPOTENT "SELECT EXISTS (SELECT 1 FROM xero_record WHERE link_id = $1::bigint"
+     " AND object = $2)::int, (CASE WHEN $4::boolean THEN EXISTS (SELECT 1 FROM xero_record r"
+     "  CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(r.payload->'LineItems')"
+     "  WHEN 'array' THEN r.payload->'LineItems' ELSE '[]'::jsonb END) li"
+     "  WHERE r.link_id = $1::bigint AND r.object = $2 AND jsonb_typeof(li) = 'object'"
+     "  AND li ? $3)"
+     " ELSE EXISTS (SELECT 1 FROM xero_record WHERE link_id = $1::bigint AND object = $2"
+     "  AND payload ? $3) END)::int", 4},
 };
 /* clang-format on */
 

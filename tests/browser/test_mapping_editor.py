@@ -120,6 +120,11 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     assert wait_for(up_to_date, timeout=60, interval=1)
     screenshot("mapping-repushed")
 
+    browser.get(base_url + "/links/%d/mappings" % ml.link)
+    assert "xero_reference \u2190 InvoiceNumber | format:REF-{}" in browser.find_element(
+        By.CSS_SELECTOR, "ul.changes").text
+    screenshot("mappings-changed")
+
     browser.get(base_url + "/links/%d/mappings/line_item" % ml.link)
     fill(browser, "record", number)
     go(browser, browser.find_element(By.ID, "preview-button"))

@@ -31,8 +31,9 @@ static const struct xh_sql mapw_sql[MAPW__MAX] = {
     /* MAPW_COUNTS: the link's changed and turned-off rules per object */
     {"web_map_counts",
      XH_SQL_IDEMPOTENT "SELECT object, count(*) FILTER (WHERE enabled),"
-     " count(*) FILTER (WHERE NOT enabled) FROM field_mapping WHERE link_id = $1::bigint"
-     " GROUP BY object", 1},
+     " count(*) FILTER (WHERE NOT enabled), json_agg(json_build_object('target', target_property,"
+     " 'source', source_path, 'transform', transform, 'off', NOT enabled) ORDER BY id)::text"
+     " FROM field_mapping WHERE link_id = $1::bigint GROUP BY object", 1},
     /* MAPW_WAITING: records of the object marked for (re-)push, and all it wrote */
     {"web_map_waiting",
      XH_SQL_IDEMPOTENT "SELECT count(*) FILTER (WHERE pushed_hash IS NULL), count(*)"
@@ -144,6 +145,10 @@ index_data(struct web_ctx *ctx, const struct map_req *r)
 		json_object_object_add(j, "defaults", json_object_new_int(n));
 		add_str(j, "changed", cell(res, row, 1));
 		add_str(j, "off", cell(res, row, 2));
+		if (row < PQntuples(res))
+			json_object_object_add(j, "changes",
+			                       json_tokener_parse(PQgetvalue(res, row, 3)));
+		add_bool(j, "has_changes", row < PQntuples(res));
 		json_object_array_add(objs, j);
 	}
 	PQclear(res);
