@@ -6,9 +6,11 @@ import configparser
 import os
 import re
 import sys
+import time
 
 import psycopg2
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -47,10 +49,18 @@ def full(browser, screenshot, name):
     browser.set_window_size(size["width"], size["height"])
 
 
-def go(browser, el):
-    """Clicks el and waits until the page it leads to replaced this one."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    el.click()
+def go(browser, by, what):
+    """Clicks the element found by (by, what) and waits until the page it leads
+    to replaced this one; finds it again if the page was still settling."""
+    for attempt in range(3):
+        old = browser.find_element(By.TAG_NAME, "html")
+        try:
+            browser.find_element(by, what).click()
+            break
+        except WebDriverException:
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
     WebDriverWait(browser, 15).until(EC.staleness_of(old))
 
 
@@ -69,7 +79,7 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     browser.get(base_url + "/links/%d/mappings" % ml.link)
     assert "Field mappings" in browser.find_element(By.TAG_NAME, "h1").text
     screenshot("mappings")
-    go(browser, browser.find_element(By.LINK_TEXT, "Invoices"))
+    go(browser, By.LINK_TEXT, "Invoices")
     assert browser.current_url.endswith("/links/%d/mappings/invoice" % ml.link)
 
     # the first visit asks the worker for the portal's properties
@@ -80,14 +90,14 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     assert "properties of the portal, read" in browser.find_element(By.CSS_SELECTOR, ".props").text
     full(browser, screenshot, "mapping-invoice")
 
-    go(browser, browser.find_element(By.CSS_SELECTOR, "a[href$='?edit=xero_reference#edit']"))
+    go(browser, By.CSS_SELECTOR, "a[href$='?edit=xero_reference#edit']")
     assert Select(browser.find_element(By.ID, "target")).first_selected_option.get_attribute(
         "value") == "xero_reference"
     assert browser.find_element(By.ID, "source").get_attribute("value") == "Reference"
     fill(browser, "source", "InvoiceNumber")
     fill(browser, "transform", "format:REF-{}")
     fill(browser, "record", number)
-    go(browser, browser.find_element(By.ID, "preview-button"))
+    go(browser, By.ID, "preview-button")
     changed = browser.find_element(By.CSS_SELECTOR, "#preview tr.changed")
     assert "xero_reference" in changed.text and "REF-" + number in changed.text
     assert browser.find_element(By.ID, "transform").get_attribute("value") == "format:REF-{}"
@@ -95,7 +105,7 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     screenshot("mapping-preview")
 
     fill(browser, "transform", "format:REF-{")
-    go(browser, browser.find_element(By.ID, "save-button"))
+    go(browser, By.ID, "save-button")
     err = browser.find_element(By.ID, "transform-error")
     assert err.text.startswith("Transform:")
     assert browser.find_element(By.ID, "source").get_attribute("value") == "InvoiceNumber"
@@ -104,7 +114,7 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
     assert ml.one("SELECT count(*) FROM field_mapping WHERE link_id = %s", (ml.link,)) == 0
 
     fill(browser, "transform", "format:REF-{}")
-    go(browser, browser.find_element(By.ID, "save-button"))
+    go(browser, By.ID, "save-button")
     saved = browser.find_element(By.ID, "saved").text
     assert "Saved: xero_reference now comes from InvoiceNumber | format:REF-{}." in saved
     assert re.search(r"\d+ record\(s\) will be written to HubSpot again", saved)
@@ -127,13 +137,13 @@ def test_edit_preview_save_and_see_the_re_push(browser, base_url, admin, ml, scr
 
     browser.get(base_url + "/links/%d/mappings/line_item" % ml.link)
     fill(browser, "record", number)
-    go(browser, browser.find_element(By.ID, "preview-button"))
+    go(browser, By.ID, "preview-button")
     assert browser.find_elements(By.CSS_SELECTOR, "#preview h3")
     browser.execute_script("document.getElementById('preview').scrollIntoView()")
     screenshot("mapping-line-items-preview")
 
     browser.get(base_url + "/links/%d/mappings/invoice" % ml.link)
-    go(browser, browser.find_element(By.XPATH, "//button[starts-with(normalize-space(.), 'Reset')]"))
+    go(browser, By.XPATH, "//button[starts-with(normalize-space(.), 'Reset')]")
     screenshot("mapping-reset")
     assert "every rule is back to the default" in browser.find_element(By.TAG_NAME, "main").text
     ml.settle()
