@@ -41,9 +41,8 @@ sync_object_source(enum sync_object o)
 	return object_table[o].source;
 }
 
-/* 1 if s is a HubSpot property name: a lower-case letter, then [a-z0-9_]. */
-static int
-property_name(const char *s)
+int
+sync_property_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -62,7 +61,7 @@ sync_rule_compile(struct xh_arena *a, const char *target, const char *source, co
 	char msg[200];
 
 	memset(out, 0, sizeof(*out));
-	if (target == NULL || !property_name(target))
+	if (target == NULL || !sync_property_name(target))
 		return xh_errf(
 		           err, errlen,
 		           "target '%.100s' is not a HubSpot property name (a lower-case letter, "

@@ -142,6 +142,10 @@ enum xh_err sync_xform_parse(struct xh_arena *a, const char *s, struct sync_xfor
 enum xh_err sync_xform_apply(struct xh_arena *a, const struct sync_xform *xf, json_object *v,
                              const char **out, char *err, size_t errlen);
 
+/* 1 if s is a HubSpot property name: a lower-case letter, then [a-z0-9_], at most SYNC_TARGET_MAX.
+ */
+int sync_property_name(const char *s);
+
 /* 1 if domain (lower case) is a free-mail provider (gmail.com, ...). */
 int sync_freemail(const char *domain);
 

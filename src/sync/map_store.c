@@ -55,9 +55,8 @@ static const struct xh_sql map_sql[MQ__MAX] = {
 };
 /* clang-format on */
 
-/* The member holding a record's number, per Xero object. */
-static const char *
-number_field(const char *xero_object)
+const char *
+sync_mapping_number_field(const char *xero_object)
 {
 	if (strcmp(xero_object, "invoice") == 0)
 		return "InvoiceNumber";
@@ -271,21 +270,36 @@ render_into(struct xh_arena *a, const struct sync_mapping *m, json_object *rec, 
 	json_object_object_add(out, "lines", lines);
 }
 
-/* The mirrored record named by key, as (xero_id, payload) in res. */
+/* The mirrored record named by key, as (xero_id, payload) in res; a contact also by its Name. */
 static enum xh_err
 find_record(struct xh_db *db, const char *id, const char *xobj, const char *key, PGresult **res)
 {
+	enum xh_err e;
+
 	if (xero_is_uuid(key))
 		return xh_db_execv(db, &map_sql[MQ_BY_ID], res, id, xobj, key);
-	return xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj, number_field(xobj), key);
+	e = xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj, sync_mapping_number_field(xobj),
+	                key);
+	if (e != XH_OK || PQntuples(*res) > 0 || strcmp(xobj, "contact") != 0)
+		return e;
+	PQclear(*res);
+	*res = NULL;
+	return xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj, "Name", key);
 }
 
-enum xh_err
-sync_mapping_preview(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o,
-                     const char *key, json_object **out, char *err, size_t errlen)
+/*
+ * Finds the record named by key and renders it through the stored mapping
+ * ("before" when edits is non-NULL, else straight into *out) and, with
+ * edits, through the stored mapping with edits[0..nedits-1] on top
+ * ("after"). XH_ERR_INVAL when an edit does not compile.
+ */
+static enum xh_err
+preview(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o, const char *key,
+        const struct sync_mapping_change *edits, int nedits, json_object **out, char *err,
+        size_t errlen)
 {
 	const char *xobj = sync_object_source(o);
-	struct sync_mapping m;
+	struct sync_mapping m, m2;
 	PGresult *res = NULL;
 	json_object *rec = NULL;
 	char id[24];
@@ -293,15 +307,22 @@ sync_mapping_preview(struct xh_db *db, struct xh_arena *a, long long link, enum 
 
 	*out = NULL;
 	snprintf(id, sizeof(id), "%lld", link);
-	if ((e = sync_mapping_load(db, a, link, o, &m, err, errlen)) != XH_OK)
+	if ((e = sync_mapping_load(db, a, link, o, &m, err, errlen)) != XH_OK ||
+	    (edits != NULL && (e = sync_mapping_load(db, a, link, o, &m2, err, errlen)) != XH_OK))
 		return e;
+	for (int i = 0; i < nedits; i++)
+		if ((e = sync_mapping_override(a, &m2, edits[i].target, edits[i].source,
+		                               edits[i].transform, edits[i].enabled, err,
+		                               errlen)) != XH_OK)
+			return e;
 	if ((e = find_record(db, id, xobj, key, &res)) != XH_OK) {
 		xh_errf(err, errlen, "%s", xh_db_error(db));
 		return e;
 	}
 	if (PQntuples(res) == 0) {
-		xh_errf(err, errlen, "link %s has no mirrored %s '%.100s' (by id or %s)", id, xobj,
-		        key, number_field(xobj));
+		xh_errf(err, errlen, "link %s has no mirrored %s '%.100s' (by id or %s%s)", id,
+		        xobj, key, sync_mapping_number_field(xobj),
+		        strcmp(xobj, "contact") == 0 ? " or Name" : "");
 		PQclear(res);
 		return XH_ERR_NOTFOUND;
 	}
@@ -309,8 +330,54 @@ sync_mapping_preview(struct xh_db *db, struct xh_arena *a, long long link, enum 
 	*out = json_object_new_object();
 	json_object_object_add(*out, "xero_id", json_object_new_string(PQgetvalue(res, 0, 0)));
 	json_object_object_add(*out, "object", json_object_new_string(sync_object_name(o)));
-	render_into(a, &m, rec, *out);
+	if (edits == NULL) {
+		render_into(a, &m, rec, *out);
+	} else {
+		json_object *before = json_object_new_object(), *after = json_object_new_object();
+		render_into(a, &m, rec, before);
+		render_into(a, &m2, rec, after);
+		json_object_object_add(*out, "before", before);
+		json_object_object_add(*out, "after", after);
+	}
 	json_object_put(rec);
+	PQclear(res);
+	return XH_OK;
+}
+
+enum xh_err
+sync_mapping_preview(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o,
+                     const char *key, json_object **out, char *err, size_t errlen)
+{
+	return preview(db, a, link, o, key, NULL, 0, out, err, errlen);
+}
+
+enum xh_err
+sync_mapping_preview_edits(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o,
+                           const char *key, const struct sync_mapping_change *edits, int nedits,
+                           json_object **out, char *err, size_t errlen)
+{
+	static const struct sync_mapping_change none;
+
+	return preview(db, a, link, o, key, nedits > 0 ? edits : &none, nedits, out, err, errlen);
+}
+
+enum xh_err
+sync_mapping_disabled(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o,
+                      const char ***targets, int *n)
+{
+	char id[24];
+	PGresult *res = NULL;
+	enum xh_err e;
+
+	*n = 0;
+	*targets = NULL;
+	snprintf(id, sizeof(id), "%lld", link);
+	if ((e = xh_db_execv(db, &map_sql[MQ_LIST], &res, id, sync_object_name(o))) != XH_OK)
+		return e;
+	*targets = xh_alloc(a, sizeof(**targets) * (size_t)(PQntuples(res) + 1));
+	for (int i = 0; i < PQntuples(res); i++)
+		if (PQgetvalue(res, i, 3)[0] != 't')
+			(*targets)[(*n)++] = xh_strdup(a, PQgetvalue(res, i, 0));
 	PQclear(res);
 	return XH_OK;
 }

@@ -54,7 +54,7 @@ enum xh_err sync_mapping_unset(struct xh_db *db, const struct sync_mapping_chang
 
 /*
  * Renders the mapping of (link, o) on the mirrored record named by key
- * (its Xero id, or its number: InvoiceNumber, ContactNumber or item Code)
+ * (its Xero id, or its number: InvoiceNumber, ContactNumber (then Name) or item Code)
  * without writing anything. *out is {"xero_id": ..., "properties": {...}},
  * or for line items {"xero_id": ..., "lines": [{"properties": ...}, ...]};
  * a record the mapping refuses gives "error" instead of properties.
@@ -64,5 +64,25 @@ enum xh_err sync_mapping_unset(struct xh_db *db, const struct sync_mapping_chang
 enum xh_err sync_mapping_preview(struct xh_db *db, struct xh_arena *a, long long link,
                                  enum sync_object o, const char *key, json_object **out, char *err,
                                  size_t errlen);
+
+/* The member holding a record's number per Xero object (InvoiceNumber, ContactNumber, Code). */
+const char *sync_mapping_number_field(const char *xero_object);
+
+/*
+ * As sync_mapping_preview, with the record rendered twice: through the
+ * stored mapping ("before") and through it with edits[0..nedits-1] on
+ * top, as sync_mapping_set would store them ("after"); each holds
+ * "properties", "error" or "lines" as above. Writes nothing.
+ * XH_ERR_INVAL (err says why) when an edit does not compile or names a
+ * locked target; XH_ERR_NOTFOUND as above.
+ */
+enum xh_err sync_mapping_preview_edits(struct xh_db *db, struct xh_arena *a, long long link,
+                                       enum sync_object o, const char *key,
+                                       const struct sync_mapping_change *edits, int nedits,
+                                       json_object **out, char *err, size_t errlen);
+
+/* The targets the link turned off for o (overrides with enabled false), in the arena. */
+enum xh_err sync_mapping_disabled(struct xh_db *db, struct xh_arena *a, long long link,
+                                  enum sync_object o, const char ***targets, int *n);
 
 #endif

@@ -59,3 +59,7 @@ libxhweb_a_SOURCES += src/web/handlers/health_common.h src/web/handlers/health_c
 libxhweb_a_SOURCES += src/web/stream.c src/web/handlers/audit.h src/web/handlers/audit.c \
 	src/web/handlers/audit_filter.c src/web/handlers/audit_detail.c \
 	src/web/handlers/audit_csv.c src/hubspot/batch_wire.c
+# The field-mapping editor (issue 14) and the mapping engine it edits.
+libxhweb_a_SOURCES += src/web/handlers/mapping.h src/web/handlers/mapping.c \
+	src/web/handlers/mapping_post.c src/sync/map_store.h src/sync/map_store.c \
+	src/sync/map_check.h src/sync/map_check.c

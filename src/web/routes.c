@@ -57,5 +57,13 @@ const struct web_route web_routes[WEB_ROUTE__MAX] = {
     [WEB_ROUTE_AUDIT_CSV] = {WEB_GET, "/audit.csv", web_handle_audit_csv, WEB_AUTH_SESSION},
     [WEB_ROUTE_AUDIT_DETAIL] = {WEB_GET, "/audit/{id}", web_handle_audit_detail, WEB_AUTH_SESSION},
     [WEB_ROUTE_AUDIT_REPLAY] = {WEB_POST, "/audit/{id}/replay", web_handle_audit_replay, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPINGS] = {WEB_GET, "/links/{id}/mappings", web_handle_mappings, WEB_AUTH_SESSION},
+    [WEB_ROUTE_MAPPING] = {WEB_GET, "/links/{id}/mappings/{object}", web_handle_mapping, WEB_AUTH_SESSION},
+    [WEB_ROUTE_MAPPING_PREVIEW] = {WEB_POST, "/links/{id}/mappings/{object}/preview", web_handle_mapping_preview, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_SAVE] = {WEB_POST, "/links/{id}/mappings/{object}/save", web_handle_mapping_save, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_DISABLE] = {WEB_POST, "/links/{id}/mappings/{object}/disable", web_handle_mapping_disable, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_UNSET] = {WEB_POST, "/links/{id}/mappings/{object}/unset", web_handle_mapping_unset, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_RESET] = {WEB_POST, "/links/{id}/mappings/{object}/reset", web_handle_mapping_reset, WEB_AUTH_SESSION_CSRF},
+    [WEB_ROUTE_MAPPING_REFRESH] = {WEB_POST, "/links/{id}/mappings/{object}/refresh", web_handle_mapping_refresh, WEB_AUTH_SESSION_CSRF},
 };
 /* clang-format on */

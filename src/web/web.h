@@ -199,6 +199,14 @@ enum web_route_id {
 	WEB_ROUTE_AUDIT_CSV,            /* WEB_ROUTE_AUDIT_CSV: GET /audit.csv */
 	WEB_ROUTE_AUDIT_DETAIL,         /* WEB_ROUTE_AUDIT_DETAIL: GET /audit/{id} */
 	WEB_ROUTE_AUDIT_REPLAY,         /* WEB_ROUTE_AUDIT_REPLAY: POST /audit/{id}/replay */
+	WEB_ROUTE_MAPPINGS,             /* WEB_ROUTE_MAPPINGS: GET /links/{id}/mappings */
+	WEB_ROUTE_MAPPING,              /* WEB_ROUTE_MAPPING: GET /links/{id}/mappings/{object} */
+	WEB_ROUTE_MAPPING_PREVIEW,      /* WEB_ROUTE_MAPPING_PREVIEW: POST .../{object}/preview */
+	WEB_ROUTE_MAPPING_SAVE,         /* WEB_ROUTE_MAPPING_SAVE: POST .../{object}/save */
+	WEB_ROUTE_MAPPING_DISABLE,      /* WEB_ROUTE_MAPPING_DISABLE: POST .../{object}/disable */
+	WEB_ROUTE_MAPPING_UNSET,        /* WEB_ROUTE_MAPPING_UNSET: POST .../{object}/unset */
+	WEB_ROUTE_MAPPING_RESET,        /* WEB_ROUTE_MAPPING_RESET: POST .../{object}/reset */
+	WEB_ROUTE_MAPPING_REFRESH,      /* WEB_ROUTE_MAPPING_REFRESH: POST .../{object}/refresh */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -289,6 +297,14 @@ int web_handle_link_job_cancel(struct web_ctx *ctx, struct web_req *req, struct 
 int web_handle_deliveries(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_settings(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 int web_handle_link_settings_post(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mappings(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_preview(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_save(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_disable(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_unset(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_reset(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_mapping_refresh(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
 
 /* session.c: sign-in sessions, CSRF tokens and the origin check (DESIGN.md §9). */
 #define WEB_SESSION_COOKIE  "__Host-sid"

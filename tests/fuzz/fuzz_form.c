@@ -1,14 +1,16 @@
 /*
  * fuzz_form.c: the query string / urlencoded form parser and the percent
  * decoder on arbitrary input. Accepted input must give pairs within the
- * limits and without NUL, and re-encoding the pairs must parse back to
- * the same pairs.
+ * limits and without NUL, re-encoding the pairs must parse back to the
+ * same pairs, and the UTF-8 check of form values (web_utf8_valid) must
+ * agree with the HTML escaper.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "web/template.h"
 #include "web/web.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,6 +46,28 @@ check_pairs(const struct web_kvlist *l)
 		if (klen == 0 || klen > WEB_FORM_MAX_KEY || l->v[i].val_len > WEB_FORM_MAX_VALUE ||
 		    strlen(l->v[i].val) != l->v[i].val_len)
 			abort();
+	}
+}
+
+/*
+ * Aborts unless the UTF-8 check agrees with the escaper on each value: a
+ * value the check accepts is escaped without U+FFFD (unless it had one).
+ */
+static void
+check_utf8(const struct web_kvlist *l)
+{
+	struct xh_buf b;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (!web_utf8_valid(l->v[i].val, l->v[i].val_len) ||
+		    strstr(l->v[i].val, "\xef\xbf\xbd") != NULL)
+			continue;
+		xh_buf_init(&b);
+		web_html_escape_n(&b, l->v[i].val, l->v[i].val_len);
+		if (b.data != NULL && strstr(b.data, "\xef\xbf\xbd") != NULL)
+			abort();
+		xh_buf_free(&b);
 	}
 }
 
@@ -87,6 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (web_form_parse(a, s, size, &l) == XH_OK) {
 		check_pairs(&l);
 		round_trip(a, &l);
+		check_utf8(&l);
 	}
 	xh_arena_free(a);
 	return 0;

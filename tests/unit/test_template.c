@@ -158,6 +158,18 @@ START_TEST(invalid_utf8_and_nul_become_replacement)
 }
 END_TEST
 
+START_TEST(utf8_validity_matches_what_escaping_keeps)
+{
+	ck_assert_int_eq(web_utf8_valid("", 0), 1);
+	ck_assert_int_eq(web_utf8_valid("a\xe2\x82\xac\xf0\x9f\x98\x80", 8), 1);
+	ck_assert_int_eq(web_utf8_valid("a\xff", 2), 0);
+	ck_assert_int_eq(web_utf8_valid("\xc0\xaf", 2), 0);     /* overlong */
+	ck_assert_int_eq(web_utf8_valid("\xed\xa0\x80", 3), 0); /* a surrogate */
+	ck_assert_int_eq(web_utf8_valid("\xe2\x82", 2), 0);     /* truncated */
+	ck_assert_int_eq(web_utf8_valid("a\0b", 3), 0);
+}
+END_TEST
+
 START_TEST(long_hostile_name_is_escaped_whole)
 {
 	char data[20100], *s;
@@ -302,6 +314,7 @@ main(void)
 	unit_add(s, "escape", hostile_strings_are_escaped, 0, NULL, NULL);
 	unit_add(s, "utf8", invalid_utf8_and_nul_become_replacement, 0, NULL, NULL);
 	unit_add(s, "long", long_hostile_name_is_escaped_whole, 0, NULL, NULL);
+	unit_add(s, "utf8_valid", utf8_validity_matches_what_escaping_keeps, 0, NULL, NULL);
 	unit_add(s, "errors", parse_errors_name_file_and_line, 0, NULL, NULL);
 	unit_add(s, "partials", missing_partial_is_found_by_check, 0, NULL, NULL);
 	unit_add(s, "load_dir", load_dir_reads_pages_and_reports_broken_ones, 0, NULL, NULL);
