@@ -25,6 +25,7 @@ static const struct {
     {"settings", "Settings", "objects, filters, schedule and policies"},
     {"mappings", "Field mappings", "which Xero field goes where in HubSpot"},
     {"health", "Sync health", "failing records and jobs, retry"},
+    {"/audit?link=", "Audit trail", "every write with before and after, replay, CSV"},
     {"disconnect", "Disconnect", "stop syncing and remove the sign-ins"},
 };
 
@@ -75,7 +76,10 @@ link_page(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, int s
 	pages = json_object_new_array();
 	for (size_t i = 0; i < XH_NELEM(link_pages); i++) {
 		p = json_object_new_object();
-		snprintf(href, sizeof(href), "/links/%lld/%s", id, link_pages[i].path);
+		if (link_pages[i].path[0] == '/') /* a page of its own, filtered to this link */
+			snprintf(href, sizeof(href), "%s%lld", link_pages[i].path, id);
+		else
+			snprintf(href, sizeof(href), "/links/%lld/%s", id, link_pages[i].path);
 		json_object_object_add(p, "href", json_object_new_string(href));
 		json_object_object_add(p, "label", json_object_new_string(link_pages[i].label));
 		json_object_object_add(p, "hint", json_object_new_string(link_pages[i].hint));
