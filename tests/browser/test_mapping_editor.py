@@ -61,7 +61,16 @@ def go(browser, by, what):
             if attempt == 2:
                 raise
             time.sleep(0.5)
-    WebDriverWait(browser, 15).until(EC.staleness_of(old))
+    WebDriverWait(browser, 15).until(lambda d: gone(old))
+
+
+def gone(el):
+    """1 once el's page is replaced (stale, or a node Chromium no longer knows)."""
+    try:
+        el.is_enabled()
+        return False
+    except WebDriverException:
+        return True
 
 
 def fill(browser, field, value):

@@ -125,7 +125,7 @@ def test_counts_match_xhsync_link_show(web, synced):
     home = web.get("/").body.decode()
     assert 'data-count="invoice.mirrored">%d<' % table["invoice"]["mirrored"] in home
     # "Connect Xero" stays at the top once links exist, a form with the CSRF token.
-    assert '<form method="post" action="/connect/xero"><input type="hidden" name="csrf"' in home
+    assert '<form method="post" action="/connect/xero" class="connect-xero">\n<input type="hidden" name="csrf"' in home
 
 
 def test_progress_json_has_every_field_the_page_refreshes(web, synced):
