@@ -157,42 +157,6 @@ write_lines(struct wr_job *w, struct wr_rec **recs, int m, char ***gone, int *ng
 	return XH_OK;
 }
 
-/* The associations of the written records, one v4 batch per target object. */
-static enum xh_err
-write_assocs(struct wr_job *w, struct wr_rec **recs, int m)
-{
-	struct xh_arena *a = w->c.ctx->arena;
-	struct hs_link *l = xh_alloc(a, sizeof(*l) * (size_t)(m + 1));
-	struct wr_assoc **back = xh_alloc(a, sizeof(*back) * (size_t)(m + 1));
-	enum xh_err err;
-
-	for (int t = 0; t < HS_OBJECT__MAX; t++) {
-		int n = 0;
-
-		for (int i = 0; i < m; i++)
-			for (int k = 0; k < recs[i]->nassoc; k++)
-				if ((int)recs[i]->assoc[k].to == t &&
-				    recs[i]->in.out.r == HS_R_OK && recs[i]->refused == NULL) {
-					l[n] = (struct hs_link){recs[i]->in.out.hubspot_id,
-					                        recs[i]->assoc[k].hubspot_id, 0};
-					back[n++] = &recs[i]->assoc[k];
-				}
-		if (n == 0)
-			continue;
-		if ((err = hs_assoc_batch(&w->c, w->o, (enum hs_object)t, l, n, 0)) != XH_OK)
-			return err;
-		for (int i = 0; i < n; i++)
-			back[i]->ok = l[i].ok;
-	}
-	for (int i = 0; i < m; i++)
-		for (int k = 0; k < recs[i]->nassoc && recs[i]->refused == NULL; k++)
-			if (recs[i]->in.out.r == HS_R_OK && !recs[i]->assoc[k].ok)
-				recs[i]->refused = xh_printf(a, "association to %s %s refused",
-				                             hs_object(recs[i]->assoc[k].to)->name,
-				                             recs[i]->assoc[k].xero_id);
-	return XH_OK;
-}
-
 /* 1 if invoice r may be open or paid: an associated contact and a line item. */
 static int
 may_open(const struct wr_rec *r)
@@ -262,11 +226,13 @@ write_group(struct wr_job *w, struct wr_rec **recs, int m)
 		recs[i]->in.out = in[i].out;
 	if (w->o == HS_INVOICE && (err = write_lines(w, recs, m, &gone, &ngone)) != XH_OK)
 		return err;
-	if ((err = write_assocs(w, recs, m)) != XH_OK)
+	if ((err = wr_write_assocs(w, recs, m)) != XH_OK)
 		return err;
 	if (w->o == HS_INVOICE && (err = write_status(w, recs, m)) != XH_OK)
 		return err;
-	return wr_store(w->c.ctx, w->c.link_id, w->o, recs, m, gone, ngone);
+	if ((err = wr_store(w->c.ctx, w->c.link_id, w->o, recs, m, gone, ngone)) != XH_OK)
+		return err;
+	return wr_assoc_save(w, recs, m);
 }
 
 /* Upsert: refused inputs are stored at once; the rest in planned batches. */

@@ -21,6 +21,17 @@ STATUS = {"DRAFT": "draft", "SUBMITTED": "draft", "AUTHORISED": "open", "PAID": 
 SYNC_KINDS = ("xero.poll", "xero.pull", "sync.push")
 
 
+def by_prop(records, prop):
+    """Records keyed by one of their properties."""
+    return {r["properties"].get(prop): r for r in records}
+
+
+def assoc_ids(rec, otype):
+    """The ids of the records of otype a stored record is associated to."""
+    return {str(a["toObjectId"]) for a in rec.get("associations") or []
+            if a["toObjectType"] == otype}
+
+
 class Sync:
     """Both simulators, a seeded organisation and a link between them."""
 

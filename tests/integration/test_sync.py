@@ -5,7 +5,7 @@ compared with what a checker computes from the Xero data alone, and its
 request log counts the write calls."""
 import pytest
 
-from sync_support import Checker, Sync
+from sync_support import assoc_ids, by_prop, Checker, Sync
 
 
 @pytest.fixture
@@ -13,15 +13,6 @@ def s(tmp_path):
     sync = Sync(tmp_path)
     yield sync
     sync.inst.close()
-
-
-def by_prop(records, prop):
-    return {r["properties"].get(prop): r for r in records}
-
-
-def assoc_ids(rec, otype):
-    return {str(a["toObjectId"]) for a in rec.get("associations") or []
-            if a["toObjectType"] == otype}
 
 
 def test_a_backfill_fills_hubspot_as_the_checker_says(s):
