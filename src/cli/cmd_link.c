@@ -2,14 +2,14 @@
  * cmd_link.c: `xhsync link add|list|show|set`: the operator's view of
  * links (one Xero organisation to one HubSpot portal). `show` gives the
  * state of every object: mirrored, in sync, pending, failed, excluded.
- * `set` changes one setting at a time, validated (the console uses the
- * same rules): name, status (active or paused), the vendor ids, and
- * objects.<object> on or off.
+ * `set` changes one setting at a time, checked by the rules the console
+ * uses too (src/sync/link_settings.c), and audited.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "sync/link_settings.h"
 
 static int cmd_link_add(struct cli_ctx *ctx, int argc, char **argv);
 static int cmd_link_list(struct cli_ctx *ctx, int argc, char **argv);
@@ -23,8 +23,9 @@ const struct cli_cmd cli_link_cmds[] = {
     {"show", cmd_link_show, CLI_NEEDS_DB, "LINK",
      "a link's status, credentials and per-object sync state", NULL},
     {"set", cmd_link_set, CLI_NEEDS_DB, "LINK KEY=VALUE",
-     "change one setting: name, status (active|paused), xero_tenant_id, hubspot_portal_id, "
-     "objects.OBJECT (on|off)",
+     "change one setting: name, status (active|paused), objects.OBJECT (on|off), "
+     "poll_interval_s, match_key, conflict_policy, currencies, filters.invoice_from, "
+     "filters.customers_only, contact_persons, paid_mode, the vendor ids",
      NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
@@ -35,7 +36,6 @@ enum link_sql {
 	LQ_SHOW,    /* LQ_SHOW */
 	LQ_CREDS,   /* LQ_CREDS */
 	LQ_OBJECTS, /* LQ_OBJECTS */
-	LQ_SET,     /* LQ_SET */
 	LQ__MAX
 };
 
@@ -65,18 +65,6 @@ static const struct xh_sql link_sql[LQ__MAX] = {
      "  LEFT JOIN hubspot_ref h ON h.link_id = $1::bigint AND h.object = o.obj"
      "   AND h.xero_id = r.xero_id GROUP BY o.obj, o.n)"
      " SELECT obj, mirrored, synced, pending, failed, excluded FROM m ORDER BY n", 1},
-    {"cli_link_set", /* $2 key, $3 value (validated by the caller) */
-     "UPDATE link SET"
-     " name = CASE WHEN $2 = 'name' THEN $3 ELSE name END,"
-     " status = CASE WHEN $2 = 'status' THEN $3 ELSE status END,"
-     " status_reason = CASE WHEN $2 = 'status' THEN NULL ELSE status_reason END,"
-     " xero_tenant_id = CASE WHEN $2 = 'xero_tenant_id' THEN lower($3)::uuid ELSE xero_tenant_id END,"
-     " hubspot_portal_id = CASE WHEN $2 = 'hubspot_portal_id' THEN $3::bigint"
-     "  ELSE hubspot_portal_id END,"
-     " settings = CASE WHEN $2 LIKE 'objects.%' THEN jsonb_set(settings || jsonb_build_object("
-     "  'objects', coalesce(settings->'objects', '{}'::jsonb)), ARRAY['objects', substr($2, 9)],"
-     "  to_jsonb($3 = 'on')) ELSE settings END"
-     " WHERE id = $1::bigint", 3},
 };
 /* clang-format on */
 
@@ -181,63 +169,49 @@ cmd_link_show(struct cli_ctx *ctx, int argc, char **argv)
 	return show_details(ctx, argv[1]);
 }
 
-/* NULL if key=value is a valid setting, else why not. */
+/* The keys link set accepts, for its error message. */
 static const char *
-check_setting(const char *key, const char *value)
+known_keys(struct xh_arena *a)
 {
-	static const char *const objects[] = {"contact", "invoice", "credit_note", "payment",
-	                                      "item"};
-	long long portal;
+	const struct link_setting *t;
+	const char *out = "";
+	size_t n;
 
-	if (strcmp(key, "name") == 0)
-		return strlen(value) >= 1 && strlen(value) <= 200 ? NULL
-		                                                  : "name has 1 to 200 characters";
-	if (strcmp(key, "status") == 0)
-		return strcmp(value, "active") == 0 || strcmp(value, "paused") == 0
-		           ? NULL
-		           : "status is active or paused";
-	if (strcmp(key, "xero_tenant_id") == 0)
-		return strlen(value) == 36 && strspn(value, "0123456789abcdefABCDEF-") == 36
-		           ? NULL
-		           : "xero_tenant_id is a Xero tenant UUID";
-	if (strcmp(key, "hubspot_portal_id") == 0)
-		return cli_parse_ll(value, 1, 9223372036854775807LL, &portal) == 0
-		           ? NULL
-		           : "hubspot_portal_id is a positive number";
-	if (strncmp(key, "objects.", 8) == 0) {
-		for (size_t i = 0; i < XH_NELEM(objects); i++)
-			if (strcmp(key + 8, objects[i]) == 0)
-				return strcmp(value, "on") == 0 || strcmp(value, "off") == 0
-				           ? NULL
-				           : "objects.* is on or off";
-		return "objects.* is one of contact, invoice, credit_note, payment, item";
-	}
-	return "unknown setting (name, status, xero_tenant_id, hubspot_portal_id, objects.OBJECT)";
+	t = link_settings_table(&n);
+	for (size_t i = 0; i < n; i++)
+		out = xh_printf(a, "%s%s%s", out, i ? ", " : "", t[i].key);
+	return out;
 }
 
 static int
 cmd_link_set(struct cli_ctx *ctx, int argc, char **argv)
 {
-	PGresult *res = NULL;
-	char *eq, key[64];
-	const char *why;
+	struct xh_arena *a;
+	const char *key, *val, *why;
+	char *eq;
 	long long link;
+	size_t bad;
+	enum xh_err e;
 	int rc;
 
 	if ((rc = link_arg(ctx, argc, argv, 3, &link)) != CLI_OK)
 		return rc;
-	if ((eq = strchr(argv[2], '=')) == NULL || (size_t)(eq - argv[2]) >= sizeof(key))
+	if ((eq = strchr(argv[2], '=')) == NULL || eq == argv[2])
 		return cli_usage(ctx, "expected KEY=VALUE");
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[2]), argv[2]);
-	if ((why = check_setting(key, eq + 1)) != NULL)
-		return cli_fail("link set: %s: %s", key, why);
-	if (xh_db_execv(ctx->db, &link_sql[LQ_SET], &res, argv[1], key, eq + 1) != XH_OK)
-		return cli_fail("link set: %s", xh_db_error(ctx->db));
-	rc = strcmp(PQcmdTuples(res), "1") == 0
-	         ? CLI_OK
-	         : cli_fail("link set: there is no link %s", argv[1]);
-	PQclear(res);
-	if (rc == CLI_OK)
-		printf("link %s: %s = %s\n", argv[1], key, eq + 1);
+	a = xh_arena_new();
+	key = xh_strndup(a, argv[2], (size_t)(eq - argv[2]));
+	val = eq + 1;
+	if (link_setting_find(key) == NULL)
+		rc = cli_fail("link set: %.64s: unknown setting (%s)", key, known_keys(a));
+	else if ((e = link_settings_set(ctx->db, a, argv[1], &key, &val, 1, "cli", &bad, &why)) ==
+	         XH_ERR_INVAL)
+		rc = cli_fail("link set: %s", why);
+	else if (e == XH_ERR_NOTFOUND)
+		rc = cli_fail("link set: there is no link %s", argv[1]);
+	else if (e != XH_OK)
+		rc = cli_fail("link set: %s", xh_db_error(ctx->db));
+	else
+		printf("link %s: %s = %s\n", argv[1], key, val);
+	xh_arena_free(a);
 	return rc;
 }

@@ -62,7 +62,9 @@ enum worker_schedule {
 /*
  * key (= the job's unique key; per link "<key>:<link id>"), kind, period,
  * args, and the vendor whose links each get one (NULL: app-wide). The
- * reconciling poll's period is [sync] poll_interval_s (set at start).
+ * reconciling poll's period is [sync] poll_interval_s (set at start); as a
+ * scheduled poll it skips what a link's own longer poll_interval_s says
+ * is not due yet (src/xero/pull.c).
  */
 static const struct job_schedule schedule_table[WS__MAX] = {
     {"schedule:audit.retention", "audit.retention", 6 * 3600 * 1000LL, "{\"keep_days\": 90}",
@@ -70,8 +72,9 @@ static const struct job_schedule schedule_table[WS__MAX] = {
     {"schedule:job.prune", "job.prune", 3600 * 1000LL, "{\"keep_days\": 7}",
      NULL}, /* WS_JOB_PRUNE */
     {"schedule:xero.token_keepalive", "xero.token_keepalive", 12 * 3600 * 1000LL,
-     "{\"max_age_s\": 604800}", "xero"},                             /* WS_XERO_KEEPALIVE */
-    {"schedule:xero.poll", "xero.poll", 900 * 1000LL, "{}", "xero"}, /* WS_XERO_POLL */
+     "{\"max_age_s\": 604800}", "xero"}, /* WS_XERO_KEEPALIVE */
+    {"schedule:xero.poll", "xero.poll", 900 * 1000LL, "{\"scheduled\": true}",
+     "xero"}, /* WS_XERO_POLL */
 };
 
 const struct job_kind *

@@ -97,12 +97,21 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      "INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
      " VALUES ($1::bigint, $2, 'xero.pull', 'ok', $3::bigint, $4::jsonb)",
      4},
-    /* PQ_POLL: the link's status and its enabled objects among $2, in order */
+    /*
+     * PQ_POLL: the link's status and its enabled objects among $2, in order.
+     * A scheduled poll ($3) leaves out the objects pulled less than the
+     * link's own poll_interval_s ago (a minute's slack for the schedule's
+     * jitter); without that setting, every enabled object.
+     */
     {"xero_poll_objects",
      "SELECT l.status, array_to_string(ARRAY(SELECT o FROM unnest($2::text[]) WITH ORDINALITY"
-     " u (o, n) WHERE (l.settings->'objects'->o) IS DISTINCT FROM 'false'::jsonb ORDER BY n), ',')"
+     " u (o, n) WHERE (l.settings->'objects'->o) IS DISTINCT FROM 'false'::jsonb"
+     " AND NOT ($3::boolean AND EXISTS (SELECT 1 FROM sync_cursor c WHERE c.link_id = l.id"
+     "  AND c.object::text = o AND c.last_pull_at > now() - make_interval(secs =>"
+     "  (l.settings->>'poll_interval_s')::int - 60)))"
+     " ORDER BY n), ',')"
      " FROM link l WHERE l.id = $1::bigint",
-     2},
+     3},
     /*
      * PQ_STUCK: a record too big to read even alone. The cursor waits at its
      * position ($3 page of $4 records, from $5) so the next try costs one
@@ -526,14 +535,17 @@ xero_poll(struct job_ctx *ctx)
 	char link[24];
 	PGresult *res = NULL;
 	char *objs;
-	int added = 0, full = 0;
+	int added = 0, full = 0, scheduled = 0;
 
 	if (ctx->job->link_id == 0)
 		return job_error(ctx, XH_ERR_PERMANENT, "xero.poll needs a link");
 	if (job_arg_bool(ctx->job, "full", 0, &full) != XH_OK)
 		return job_error(ctx, XH_ERR_PERMANENT, "args.full must be true or false");
+	if (job_arg_bool(ctx->job, "scheduled", 0, &scheduled) != XH_OK)
+		return job_error(ctx, XH_ERR_PERMANENT, "args.scheduled must be true or false");
 	snprintf(link, sizeof(link), "%lld", ctx->job->link_id);
-	if (xh_db_execv(ctx->db, &pull_sql[PQ_POLL], &res, link, object_array(ctx->arena)))
+	if (xh_db_execv(ctx->db, &pull_sql[PQ_POLL], &res, link, object_array(ctx->arena),
+	                scheduled ? "true" : "false"))
 		return job_error(ctx, XH_ERR_DB, "reading the link: %s", xh_db_error(ctx->db));
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "active") != 0) {
 		PQclear(res);

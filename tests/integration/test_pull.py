@@ -288,6 +288,23 @@ def test_the_poll_pulls_each_enabled_object_of_active_links_only(tmp_path):
                           " OR link_id = %s", (paused,)) == 0
 
 
+def test_a_links_own_poll_interval_keeps_the_scheduled_poll_from_pulling_too_often(tmp_path):
+    # The server polls every second here; the link asks for once an hour, so
+    # each object is pulled by the first scheduled poll and not again, while
+    # `xhsync sync` (a poll that is not scheduled) still pulls at once.
+    with Pull(tmp_path, settings={"objects": {"payment": False, "item": False},
+                                  "poll_interval_s": 3600}) as p:
+        w = p.inst.worker(p.config, env={"XHSYNC_WORKER_TEST_KINDS": "1",
+                                         "XHSYNC_WORKER_TEST_LINK_SCHEDULE_MS": "1000"})
+        assert wait_for(lambda: p.inst.one(
+            "SELECT count(*) FROM job WHERE kind = 'xero.poll' AND state = 'completed'"
+            " AND link_id = %s", (p.link,)) >= 4, timeout=30), p.jobs()
+        assert p.inst.one("SELECT count(*) FROM job WHERE kind = 'xero.pull'") == 3
+        assert p.inst.cli("sync", str(p.link)).returncode == 0
+        assert wait_for(p.pulls_done(6), timeout=30), p.jobs()
+        w.stop()
+
+
 def test_a_pull_for_a_paused_link_reads_nothing(tmp_path):
     with Pull(tmp_path, status="paused") as p:
         p.run(["invoice"])
