@@ -8,3 +8,96 @@
 -- "<object>": the target's HubSpot id, ...}. An update whose targets are
 -- the same creates none again.
 ALTER TABLE hubspot_ref ADD COLUMN assoc jsonb CHECK (jsonb_typeof(assoc) = 'object');
+
+-- Payments and credit notes are mirrored on their own (the poll), and an
+-- invoice's own Payments[] and CreditNotes[] may be older than they are.
+CREATE INDEX xero_record_payment_invoice_idx
+	ON xero_record (link_id, xh_uuid_or_null(payload -> 'Invoice' ->> 'InvoiceID'))
+	WHERE object = 'payment';
+CREATE INDEX xero_record_credit_note_contact_idx
+	ON xero_record (link_id, xh_uuid_or_null(payload -> 'Contact' ->> 'ContactID'))
+	WHERE object = 'credit_note';
+
+-- A number member of a JSON object, or 0.
+CREATE FUNCTION xh_num(doc jsonb, member text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN jsonb_typeof(doc -> member) = 'number' THEN (doc ->> member)::numeric ELSE 0 END
+$$;
+
+-- A JSON array member, or an empty array.
+CREATE FUNCTION xh_arr(doc jsonb, member text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN jsonb_typeof(doc -> member) = 'array' THEN doc -> member ELSE '[]'::jsonb END
+$$;
+
+-- A sales invoice as the push sees it: its paid and credited amounts, due
+-- amount, status, Payments[] and FullyPaidOnDate brought up to date with
+-- the mirror's payments and credit notes, which may be newer than the
+-- invoice's own record. A mirrored payment is live unless DELETED, with
+-- its own amount; one the mirror does not hold counts as the invoice
+-- lists it. The same for credit note allocations (a VOIDED or DELETED
+-- credit note allocates nothing). Amounts the invoice holds beyond its
+-- listed payments and allocations (prepayments, overpayments) are kept.
+-- An invoice that is not AUTHORISED or PAID, or whose payments and
+-- allocations agree with the mirror, is returned unchanged.
+CREATE FUNCTION xh_invoice_effective(link bigint, inv jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+	iid uuid := xh_uuid_or_null(inv ->> 'InvoiceID');
+	listed_pay numeric; live_pay numeric; listed_cn numeric; live_cn numeric;
+	listed_n int; live_n int; pays jsonb; paid numeric; credited numeric; due numeric;
+	last_date date; st text;
+BEGIN
+	IF iid IS NULL OR inv ->> 'Status' NOT IN ('AUTHORISED', 'PAID')
+		OR coalesce(inv ->> 'Type', 'ACCREC') <> 'ACCREC' THEN
+		RETURN inv;
+	END IF;
+	SELECT coalesce(sum(xh_num(e, 'Amount')), 0), count(*) INTO listed_pay, listed_n
+		FROM jsonb_array_elements(xh_arr(inv, 'Payments')) e;
+	WITH l AS (
+		SELECT p.payload AS e FROM xero_record p
+		 WHERE p.link_id = link AND p.object = 'payment'
+		   AND xh_uuid_or_null(p.payload -> 'Invoice' ->> 'InvoiceID') = iid
+		   AND p.payload ->> 'Status' IS DISTINCT FROM 'DELETED'
+		UNION ALL
+		SELECT e FROM jsonb_array_elements(xh_arr(inv, 'Payments')) e
+		 WHERE NOT EXISTS (SELECT 1 FROM xero_record p WHERE p.link_id = link
+		   AND p.object = 'payment' AND p.xero_id = xh_uuid_or_null(e ->> 'PaymentID')))
+	SELECT coalesce(sum(xh_num(e, 'Amount')), 0), count(*),
+	       coalesce(jsonb_agg(jsonb_build_object('PaymentID', e -> 'PaymentID', 'Date', e -> 'Date',
+	         'Amount', e -> 'Amount') ORDER BY e ->> 'PaymentID'), '[]'::jsonb),
+	       max(xh_xero_date(e ->> 'Date'))
+	  INTO live_pay, live_n, pays, last_date FROM l;
+	SELECT coalesce(sum(xh_num(e, 'AppliedAmount')), 0) INTO listed_cn
+		FROM jsonb_array_elements(xh_arr(inv, 'CreditNotes')) e;
+	WITH a AS (
+		SELECT xh_num(al, 'Amount') AS amt, xh_xero_date(coalesce(al ->> 'Date', c.payload ->> 'Date')) AS d
+		  FROM xero_record c CROSS JOIN LATERAL jsonb_array_elements(xh_arr(c.payload, 'Allocations')) al
+		 WHERE c.link_id = link AND c.object = 'credit_note'
+		   AND xh_uuid_or_null(c.payload -> 'Contact' ->> 'ContactID')
+		       = xh_uuid_or_null(inv -> 'Contact' ->> 'ContactID')
+		   AND c.payload ->> 'Status' NOT IN ('VOIDED', 'DELETED')
+		   AND xh_uuid_or_null(al -> 'Invoice' ->> 'InvoiceID') = iid
+		UNION ALL
+		SELECT xh_num(e, 'AppliedAmount'), xh_xero_date(e ->> 'Date')
+		  FROM jsonb_array_elements(xh_arr(inv, 'CreditNotes')) e
+		 WHERE NOT EXISTS (SELECT 1 FROM xero_record c WHERE c.link_id = link
+		   AND c.object = 'credit_note' AND c.xero_id = xh_uuid_or_null(e ->> 'CreditNoteID')))
+	SELECT coalesce(sum(amt), 0), greatest(last_date, max(d)) INTO live_cn, last_date FROM a;
+	IF live_pay = listed_pay AND live_n = listed_n AND live_cn = listed_cn THEN
+		RETURN inv;
+	END IF;
+	paid := xh_num(inv, 'AmountPaid') + live_pay - listed_pay;
+	credited := xh_num(inv, 'AmountCredited') + live_cn - listed_cn;
+	due := round(xh_num(inv, 'Total') - paid - credited, 2);
+	st := CASE WHEN due <= 0 THEN 'PAID' ELSE 'AUTHORISED' END;
+	inv := inv || jsonb_build_object('AmountPaid', round(paid, 2), 'AmountCredited',
+		round(credited, 2), 'AmountDue', greatest(due, 0), 'Status', st, 'Payments', pays);
+	IF st <> 'PAID' THEN
+		inv := inv - 'FullyPaidOnDate';
+	ELSIF NOT inv ? 'FullyPaidOnDate' AND last_date IS NOT NULL THEN
+		inv := inv || jsonb_build_object('FullyPaidOnDate', to_char(last_date, 'YYYY-MM-DD'));
+	END IF;
+	RETURN inv;
+END
+$$;

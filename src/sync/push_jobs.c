@@ -14,8 +14,8 @@ static const struct {
 } trigger_table[] = {
     {"contact", {SO_COMPANY, SO_CONTACT}},
     {"invoice", {SO_INVOICE, SO_COMPANY}}, /* the company's balances */
-    {"payment", {SO_COMPANY, SO__MAX}},    /* its last payment date */
-    {"credit_note", {SO_COMPANY, SO__MAX}},
+    {"payment", {SO_INVOICE, SO_COMPANY}}, /* paid, due, status; balances */
+    {"credit_note", {SO_INVOICE, SO_COMPANY}},
     {"item", {SO_PRODUCT, SO__MAX}},
 };
 

@@ -35,8 +35,9 @@
 const struct xh_sql push_sql[PS__MAX] = {
     /*
      * PS_CAND_COMPANY: a contact with its balances, summed in base currency
-     * over its invoices (one index lookup per contact, so a step reads only
-     * the contacts it looks at).
+     * over its invoices as payments and credit notes leave them
+     * (xh_invoice_effective, 0018; one index lookup per contact, so a step
+     * reads only the contacts it looks at).
      */
     {"sync_push_company",
      "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
@@ -53,8 +54,9 @@ const struct xh_sql push_sql[PS__MAX] = {
      "   'last_payment_date', max((SELECT max(xh_xero_date(p->>'Date')) FROM"
      "    jsonb_array_elements(CASE WHEN jsonb_typeof(i.payload->'Payments') = 'array'"
      "    THEN i.payload->'Payments' ELSE '[]'::jsonb END) p))::text) AS bal"
-     "   FROM xero_record i WHERE i.link_id = r.link_id AND i.object = 'invoice'"
-     "   AND xh_uuid_or_null(i.payload->'Contact'->>'ContactID') = r.xero_id) b"
+     "   FROM (SELECT xh_invoice_effective(x.link_id, x.payload) AS payload FROM xero_record x"
+     "    WHERE x.link_id = r.link_id AND x.object = 'invoice'"
+     "    AND xh_uuid_or_null(x.payload->'Contact'->>'ContactID') = r.xero_id) i) b"
      "  WHERE r.link_id = $1::bigint AND r.object = 'contact'" AFTER ")"
      TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
     /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
@@ -75,9 +77,14 @@ const struct xh_sql push_sql[PS__MAX] = {
      REF("co", "company", "r.xero_id")
      "  WHERE true" AFTER ")"
      TODO_OF("contact", ANY_AGE), 5},
-    /* PS_CAND_INVOICE: with the HubSpot company and contact of its Xero contact */
+    /*
+     * PS_CAND_INVOICE: as the mirror's payments and credit notes leave it
+     * (paid, credited, due, status), with the HubSpot company and contact
+     * of its Xero contact
+     */
     {"sync_push_invoice",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, xh_invoice_effective(r.link_id, r.payload)"
+     "  || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'contact', pe.hubspot_id,"
      "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded)) AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, pe.hubspot_id AS person_id,"

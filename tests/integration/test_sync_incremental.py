@@ -70,3 +70,89 @@ def test_an_invoice_moved_to_another_contact_is_associated_to_it_alone(s):
     rec = by_prop(s.store("invoices"), "xero_invoice_id")[inv["InvoiceID"].lower()]
     assert assoc_ids(rec, "companies") == {str(companies[new_cid]["id"])}
     assert assoc_ids(rec, "contacts") == {str(contacts[new_cid]["id"])}
+
+
+def money(v):
+    return round(float(v or 0), 2)
+
+
+def live_paid(s, iid):
+    """What Xero's own payments say an invoice has been paid."""
+    return money(sum(float(p["Amount"]) for p in s.xero_objects("Payments")
+                     if p["Invoice"]["InvoiceID"].lower() == iid and p["Status"] != "DELETED"))
+
+
+def pushed_invoice(s, iid):
+    return by_prop(s.store("invoices"), "xero_invoice_id")[iid]["properties"]
+
+
+def company_of(s, cid):
+    return by_prop(s.store("companies"), "xero_contact_id")[cid]["properties"]
+
+
+def outstanding(s, cid, paid):
+    """A contact's outstanding balance in base currency, from Xero's invoices,
+    with the paid amounts given for some of them."""
+    total = 0.0
+    for inv in s.xero_objects("Invoices"):
+        if inv["Contact"]["ContactID"].lower() != cid or inv["Type"] != "ACCREC":
+            continue
+        iid = inv["InvoiceID"].lower()
+        if inv["Status"] not in ("AUTHORISED", "PAID"):
+            continue
+        due = (float(inv["Total"]) - paid[iid] - float(inv["AmountCredited"]) if iid in paid
+               else float(inv["AmountDue"]))
+        if due > 0:
+            total += due / (float(inv.get("CurrencyRate") or 1) or 1)
+    return money(total)
+
+
+def open_invoices(s):
+    """Sent invoices whose contact is a HubSpot contact, so HubSpot holds them open or paid."""
+    emailed = {r["properties"]["xero_contact_id"] for r in s.store("contacts")}
+    return [i for i in s.xero_objects("Invoices") if i["Type"] == "ACCREC"
+            and i["Contact"]["ContactID"].lower() in emailed and i.get("LineItems")]
+
+
+def test_new_changed_and_deleted_payments_refresh_invoices_and_balances(s):
+    s.sync()
+    invs = open_invoices(s)
+    unpaid = next(i for i in invs if i["Status"] == "AUTHORISED" and float(i["AmountDue"]) > 0
+                  and not i["Payments"])
+    paid = next(i for i in invs if i["Status"] == "PAID" and len(i["Payments"]) == 1
+                and i["Contact"]["ContactID"] != unpaid["Contact"]["ContactID"])
+    assert pushed_invoice(s, unpaid["InvoiceID"].lower())["hs_invoice_status"] == "open"
+    assert pushed_invoice(s, paid["InvoiceID"].lower())["hs_invoice_status"] == "paid"
+    new_id = "0f0f0f0f-1111-4222-8333-444455556666"
+    # A new payment pays the unpaid invoice in full; the paid one's payment is deleted.
+    edit(s, "Payments", [
+        {"PaymentID": new_id, "Invoice": {"InvoiceID": unpaid["InvoiceID"]},
+         "Amount": float(unpaid["AmountDue"]), "Date": "/Date(1767225600000+0000)/",
+         "Status": "AUTHORISED", "PaymentType": "ACCRECPAYMENT",
+         "CurrencyRate": unpaid.get("CurrencyRate", 1)},
+        {"PaymentID": paid["Payments"][0]["PaymentID"], "Status": "DELETED"}])
+    before = s.hubspot_writes()
+    s.sync()
+    new = new_writes(s, before)
+    a, b = unpaid["InvoiceID"].lower(), paid["InvoiceID"].lower()
+    pa, pb = pushed_invoice(s, a), pushed_invoice(s, b)
+    assert pa["hs_invoice_status"] == "paid" and money(pa["xero_amount_due"]) == 0
+    assert money(pa["xero_amount_paid"]) == live_paid(s, a) == money(unpaid["AmountDue"])
+    assert pb["hs_invoice_status"] == "open" and money(pb["xero_amount_paid"]) == 0
+    assert money(pb["xero_amount_due"]) == money(float(paid["Total"]) -
+                                                 float(paid["AmountCredited"]))
+    assert pb["xero_status"] == "AUTHORISED" and not pb.get("xero_fully_paid_date")
+    ca, cb = (i["Contact"]["ContactID"].lower() for i in (unpaid, paid))
+    want = {a: live_paid(s, a), b: live_paid(s, b)}
+    assert money(company_of(s, ca)["xero_outstanding"]) == outstanding(s, ca, want)
+    assert money(company_of(s, cb)["xero_outstanding"]) == outstanding(s, cb, want)
+    assert company_of(s, ca)["xero_last_payment_date"].startswith("2026-01-01")
+    # Only those two invoices and their two companies were written.
+    ups = [e for e in new if e["path"].endswith("/batch/upsert")]
+    assert sorted(e["path"].split("/")[4] for e in ups) == ["companies", "invoices"]
+    assert all(e["body"].count("objectWriteTraceId") == 2 for e in ups)
+    # A payment whose amount changes is followed too.
+    edit(s, "Payments", {"PaymentID": new_id, "Amount": 1.0})
+    s.sync()
+    pa = pushed_invoice(s, a)
+    assert pa["hs_invoice_status"] == "open" and money(pa["xero_amount_paid"]) == 1.0
