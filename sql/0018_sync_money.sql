@@ -101,3 +101,9 @@ BEGIN
 	RETURN inv;
 END
 $$;
+
+-- Credit notes are HubSpot notes on the company's timeline.
+ALTER DOMAIN hubspot_object DROP CONSTRAINT hubspot_object_check;
+ALTER DOMAIN hubspot_object ADD CONSTRAINT hubspot_object_check
+	CHECK (VALUE IN ('company', 'contact', 'invoice', 'line_item', 'product', 'deal',
+	                 'commerce_payment', 'note'));

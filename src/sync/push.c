@@ -25,8 +25,10 @@ struct push_run {
 	char after_ts[64];
 	char after_id[40];
 	long long read, written, waiting, excluded, failed;
-	int new_only;           /* companies while invoices are still being pulled: only new ones */
+	int new_only; /* companies while invoices are still being pulled: only new ones */
+	int idle;     /* nothing to push for this link (commerce payments, paid_mode direct) */
 	json_object *inputs;    /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
+	json_object *archives;  /* records gone from Xero, archived SYNC_PUSH_BATCH at a time */
 	const char *first_wait; /* the first waiting record's reason, for the summary */
 };
 
@@ -34,9 +36,10 @@ struct push_run {
 static const enum sync_object dependents[SO__MAX][2] = {
     {SO_CONTACT, SO_INVOICE}, /* SO_COMPANY */
     {SO_INVOICE, SO__MAX},    /* SO_CONTACT */
-    {SO__MAX, SO__MAX},       /* SO_INVOICE */
+    {SO_PAYMENT, SO__MAX},    /* SO_INVOICE */
     {SO__MAX, SO__MAX},       /* SO_LINE_ITEM */
     {SO__MAX, SO__MAX},       /* SO_PRODUCT */
+    {SO__MAX, SO__MAX},       /* SO_PAYMENT */
 };
 
 /* Reads one candidate row into c; the doc is parsed (NULL if it does not parse). */
@@ -90,6 +93,9 @@ take(struct push_run *r, const struct sync_maps *maps, struct sync_cand *c, json
 			json_object_object_add(d.input, "note", json_object_new_string(d.why));
 		json_object_array_add(inputs, d.input);
 		return XH_OK;
+	case SV_ARCHIVE:
+		json_object_array_add(r->archives, d.input);
+		return XH_OK;
 	case SV_WAIT:
 		if (r->waiting++ == 0)
 			r->first_wait = xh_printf(r->ctx->arena, "%s: %s", c->xero_id, d.why);
@@ -124,7 +130,7 @@ count_refused(struct push_run *r, json_object *inputs)
  * the limiter shares the portal's budget with every other writer.
  */
 static enum xh_err
-write_batch(struct push_run *r, json_object *inputs)
+write_batch(struct push_run *r, json_object *inputs, const char *op)
 {
 	json_object *args = json_object_new_object();
 	struct job inner = *r->ctx->job;
@@ -132,7 +138,7 @@ write_batch(struct push_run *r, json_object *inputs)
 	enum xh_err e;
 
 	json_object_object_add(args, "object", json_object_new_string(sync_object_name(r->o)));
-	json_object_object_add(args, "op", json_object_new_string("upsert"));
+	json_object_object_add(args, "op", json_object_new_string(op));
 	json_object_object_add(args, "inputs", json_object_get(inputs));
 	inner.args = (char *)json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN);
 	ictx.job = &inner;
@@ -156,9 +162,9 @@ write_batch(struct push_run *r, json_object *inputs)
  * do not make a call smaller than it could be.
  */
 static enum xh_err
-flush(struct push_run *r, int all)
+flush_list(struct push_run *r, json_object **list, const char *op, int all)
 {
-	size_t n = json_object_array_length(r->inputs), take;
+	size_t n = json_object_array_length(*list), take;
 	json_object *batch, *rest;
 	enum xh_err e = XH_OK;
 
@@ -167,16 +173,23 @@ flush(struct push_run *r, int all)
 		batch = json_object_new_array();
 		rest = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(
-			    i < take ? batch : rest,
-			    json_object_get(json_object_array_get_idx(r->inputs, i)));
-		json_object_put(r->inputs);
-		r->inputs = rest;
-		e = write_batch(r, batch);
+			json_object_array_add(i < take ? batch : rest,
+			                      json_object_get(json_object_array_get_idx(*list, i)));
+		json_object_put(*list);
+		*list = rest;
+		e = write_batch(r, batch, op);
 		json_object_put(batch);
 		n -= take;
 	}
 	return e;
+}
+
+static enum xh_err
+flush(struct push_run *r, int all)
+{
+	enum xh_err e = flush_list(r, &r->inputs, "upsert", all);
+
+	return e == XH_OK ? flush_list(r, &r->archives, "archive", all) : e;
 }
 
 static enum xh_err
@@ -277,6 +290,7 @@ check_link(struct push_run *r)
 	 * of the pass triggers, so a backfill writes each company about once.
 	 */
 	r->new_only = r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 1)[0] == 't';
+	r->idle = r->o == SO_PAYMENT && st != NULL && strcmp(PQgetvalue(res, 0, 2), "payment") != 0;
 	PQclear(res);
 	if (st == NULL)
 		return job_error(r->ctx, XH_ERR_PERMANENT, "link %s is gone", r->link);
@@ -321,7 +335,7 @@ parse_object(struct job_ctx *ctx, enum sync_object *o)
 	    (k = sync_object_find(name)) < 0 || push_cand_sql((enum sync_object)k) == NULL)
 		return job_error(ctx, XH_ERR_INVAL,
 		                 "sync.push needs a link and an object (company, contact, invoice, "
-		                 "product)");
+		                 "product, commerce_payment)");
 	*o = (enum sync_object)k;
 	return XH_OK;
 }
@@ -340,10 +354,12 @@ sync_push(struct job_ctx *ctx)
 	if ((e = parse_object(ctx, &r.o)) != XH_OK)
 		return e;
 	snprintf(r.link, sizeof(r.link), "%lld", ctx->job->link_id);
-	if ((e = check_link(&r)) != XH_OK || (e = check_bootstrap(&r)) != XH_OK ||
-	    (e = load_maps(&r, &maps)) != XH_OK)
+	if ((e = check_link(&r)) != XH_OK || r.idle)
+		return e;
+	if ((e = check_bootstrap(&r)) != XH_OK || (e = load_maps(&r, &maps)) != XH_OK)
 		return e;
 	r.inputs = json_object_new_array();
+	r.archives = json_object_new_array();
 	while (more && e == XH_OK) {
 		if (job_should_yield(ctx, PUSH_YIELD_MS)) {
 			ctx->snooze_ms = 100;
@@ -358,5 +374,6 @@ sync_push(struct job_ctx *ctx)
 			e = f;
 	}
 	json_object_put(r.inputs);
+	json_object_put(r.archives);
 	return e;
 }

@@ -169,6 +169,29 @@ voided_unsent(const struct sync_cand *c)
 	       (strcmp(st, "VOIDED") == 0 || strcmp(st, "DELETED") == 0);
 }
 
+/* The string member key of the record's "_xhsync" facts, or NULL. */
+static const char *
+fact(const struct sync_cand *c, const char *key)
+{
+	json_object *x = NULL;
+
+	json_object_object_get_ex(c->doc, "_xhsync", &x);
+	return member(x, key);
+}
+
+/*
+ * paid_mode payment: HubSpot derives paid from the commerce payments
+ * associated with the invoice (HUBSPOT.md 3.3), so the invoice asks open.
+ */
+static void
+paid_through_payments(const struct sync_cand *c, json_object *props)
+{
+	const char *mode = fact(c, "paid_mode"), *st = member(props, "hs_invoice_status");
+
+	if (mode != NULL && strcmp(mode, "payment") == 0 && st != NULL && strcmp(st, "paid") == 0)
+		json_object_object_add(props, "hs_invoice_status", json_object_new_string("open"));
+}
+
 static void
 decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
                struct sync_decision *d)
@@ -198,6 +221,7 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 		json_object_put(props);
 		return;
 	}
+	paid_through_payments(c, props);
 	if (c->person_id == NULL)
 		hold_as_draft(a, props, xh_printf(a, "its contact has %s", c->person_why), d);
 	else if (json_object_array_length(lines) == 0)
@@ -217,6 +241,40 @@ decide_product(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 	decide_company(a, maps, c, d);
 }
 
+/* A commerce payment of an invoice in HubSpot (paid_mode payment); a deleted one is archived. */
+static void
+decide_payment(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
+               struct sync_decision *d)
+{
+	json_object *props, *inv = NULL;
+	const char *st = member(c->doc, "Status"), *iid;
+
+	json_object_object_get_ex(c->doc, "Invoice", &inv);
+	iid = member(inv, "InvoiceID");
+	if (st != NULL && strcmp(st, "DELETED") == 0) {
+		d->v = c->own_id != NULL ? SV_ARCHIVE : SV_EXCLUDE;
+		d->why = "deleted in Xero";
+		if (c->own_id != NULL) {
+			d->input = json_object_new_object();
+			json_object_object_add(d->input, "xero_id",
+			                       json_object_new_string(c->xero_id));
+		}
+		return;
+	}
+	if (c->company_id == NULL) { /* the invoice's HubSpot id */
+		d->v = c->company_why ? SV_EXCLUDE : SV_WAIT;
+		d->why = c->company_why
+		             ? xh_printf(a, "its invoice is not sent: %s", c->company_why)
+		             : xh_printf(a, "waiting for invoice %s", iid ? iid : "?");
+		return;
+	}
+	if (render(a, &maps->own, c, &props, d) != 0)
+		return;
+	d->v = SV_WRITE;
+	d->input = input_of(c, props);
+	associate(d->input, "invoice", iid);
+}
+
 typedef void decide_fn(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
                        struct sync_decision *d);
 
@@ -226,6 +284,7 @@ static decide_fn *const decide_table[SO__MAX] = {
     decide_invoice, /* SO_INVOICE */
     NULL,           /* SO_LINE_ITEM: written with their invoice */
     decide_product, /* SO_PRODUCT */
+    decide_payment, /* SO_PAYMENT */
 };
 
 void

@@ -30,6 +30,9 @@
 	".object = '" obj "' AND " alias ".xero_id = " id
 #define EMAIL_OK "'^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'"
 #define OPEN_INV "payload->>'Status' = 'AUTHORISED'"
+/* The link's paid_mode (link_settings.c): direct (default) or payment. */
+#define PAID_MODE                                                                                  \
+	"coalesce((SELECT settings->>'paid_mode' FROM link WHERE id = $1::bigint), 'direct')"
 
 /* clang-format off */
 const struct xh_sql push_sql[PS__MAX] = {
@@ -86,7 +89,8 @@ const struct xh_sql push_sql[PS__MAX] = {
      "WITH doc AS (SELECT r.xero_id, r.updated_at, xh_invoice_effective(r.link_id, r.payload)"
      "  || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'contact', pe.hubspot_id,"
-     "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded)) AS d,"
+     "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded,"
+     "  'paid_mode', " PAID_MODE ")) AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, pe.hubspot_id AS person_id,"
      "  pe.excluded AS person_why"
      "  FROM xero_record r"
@@ -100,6 +104,20 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  NULL::text AS company_why, NULL::text AS person_id, NULL::text AS person_why"
      "  FROM xero_record r WHERE r.link_id = $1::bigint AND r.object = 'item'" AFTER ")"
      TODO_OF("product", ANY_AGE), 5},
+    /*
+     * PS_CAND_PAYMENT: with paid_mode payment, a payment with the HubSpot
+     * invoice of its Xero invoice (as company_id: its parent)
+     */
+    {"sync_push_payment",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  jsonb_build_object('invoice', iv.hubspot_id, 'invoice_excluded', iv.excluded)) AS d,"
+     "  iv.hubspot_id AS company_id, iv.excluded AS company_why, NULL::text AS person_id,"
+     "  NULL::text AS person_why"
+     "  FROM xero_record r"
+     REF("iv", "invoice", "xh_uuid_or_null(r.payload->'Invoice'->>'InvoiceID')")
+     "  WHERE r.link_id = $1::bigint AND r.object = 'payment' AND " PAID_MODE " = 'payment'"
+     AFTER ")"
+     TODO_OF("commerce_payment", ANY_AGE), 5},
     /*
      * PS_DECIDED: $4 hash hex, $5 'excluded' or 'failed', $6 the reason, $7 job.
      * An excluded record is marked looked at (pushed_hash); a failed one is
@@ -129,10 +147,14 @@ const struct xh_sql push_sql[PS__MAX] = {
     {"sync_push_summary",
      "INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
      " VALUES ($1::bigint, $2, 'push', 'ok', $3::bigint, $4::jsonb)", 4},
-    /* PS_LINK: the link's status, and whether a pull pass of what balances come from is open */
+    /*
+     * PS_LINK: the link's status, whether a pull pass of what balances come
+     * from is open, and its paid_mode
+     */
     {"sync_push_link",
      "SELECT l.status, EXISTS (SELECT 1 FROM sync_cursor c WHERE c.link_id = l.id AND c.pass_open"
-     "  AND c.object IN ('invoice', 'payment', 'credit_note'))"
+     "  AND c.object IN ('invoice', 'payment', 'credit_note')),"
+     " coalesce(l.settings->>'paid_mode', 'direct')"
      " FROM link l WHERE l.id = $1::bigint", 1},
     /*
      * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed
@@ -161,6 +183,7 @@ static const enum push_sql cand_table[SO__MAX] = {
     PS_CAND_INVOICE, /* SO_INVOICE */
     PS__MAX,         /* SO_LINE_ITEM: with their invoice */
     PS_CAND_PRODUCT, /* SO_PRODUCT */
+    PS_CAND_PAYMENT, /* SO_PAYMENT */
 };
 
 const struct xh_sql *

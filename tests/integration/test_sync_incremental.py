@@ -156,3 +156,38 @@ def test_new_changed_and_deleted_payments_refresh_invoices_and_balances(s):
     s.sync()
     pa = pushed_invoice(s, a)
     assert pa["hs_invoice_status"] == "open" and money(pa["xero_amount_paid"]) == 1.0
+
+
+def test_paid_mode_payment_writes_commerce_payments_and_archives_deleted_ones(s):
+    s.cli_ok("link", "set", str(s.link), "paid_mode=payment")
+    s.sync()
+    invs = [i for i in open_invoices(s) if i["Status"] == "PAID" and i["Payments"]]
+    assert invs
+    pays = by_prop(s.store("commerce_payments"), "xero_payment_id")
+    live = [p for p in s.xero_objects("Payments") if p["Status"] != "DELETED"]
+    pushed = {r["properties"]["xero_invoice_id"]: r for r in s.store("invoices")}
+    want = {p["PaymentID"].lower() for p in live
+            if p["Invoice"]["InvoiceID"].lower() in pushed}
+    assert set(pays) == want
+    for inv in invs:
+        rec = pushed[inv["InvoiceID"].lower()]
+        mine = {str(pays[p["PaymentID"].lower()]["id"]) for p in inv["Payments"]}
+        assert assoc_ids(rec, "commerce_payments") == mine
+        assert rec["properties"]["hs_invoice_status"] == "paid"  # HubSpot derives it
+        assert money(rec["properties"]["hs_amount_paid"]) == money(inv["AmountPaid"])
+    # A payment deleted in Xero: its commerce payment is archived, and the invoice open again.
+    inv = invs[0]
+    pid = inv["Payments"][0]["PaymentID"]
+    edit(s, "Payments", {"PaymentID": pid, "Status": "DELETED"})
+    before = s.hubspot_writes()
+    s.sync()
+    new = new_writes(s, before)
+    assert [e["path"] for e in new if "commerce_payments/batch/archive" in e["path"]]
+    assert pid.lower() not in by_prop(s.store("commerce_payments"), "xero_payment_id")
+    rec = pushed_invoice(s, inv["InvoiceID"].lower())
+    assert rec["xero_status"] == "AUTHORISED"
+    assert money(rec["xero_amount_paid"]) == live_paid(s, inv["InvoiceID"].lower())
+    # Nothing changed: nothing written.
+    before = s.hubspot_writes()
+    s.sync()
+    assert new_writes(s, before) == []
