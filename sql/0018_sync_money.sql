@@ -107,3 +107,33 @@ ALTER DOMAIN hubspot_object DROP CONSTRAINT hubspot_object_check;
 ALTER DOMAIN hubspot_object ADD CONSTRAINT hubspot_object_check
 	CHECK (VALUE IN ('company', 'contact', 'invoice', 'line_item', 'product', 'deal',
 	                 'commerce_payment', 'note'));
+
+-- Text made safe inside HTML (a note's body is HTML).
+CREATE FUNCTION xh_html(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT replace(replace(replace(replace(coalesce(s, ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+		'"', '&quot;')
+$$;
+
+-- An amount as 1234.50.
+CREATE FUNCTION xh_money_text(v numeric) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT to_char(round(coalesce(v, 0), 2), 'FM999999999999990.00')
+$$;
+
+-- The body of a credit note's note on the company's timeline: its number,
+-- date, amount, status, remaining credit and each allocation.
+CREATE FUNCTION xh_credit_note_body(cn jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT '<p>Xero credit note ' || xh_html(coalesce(cn ->> 'CreditNoteNumber', '(no number)'))
+		|| ' dated ' || coalesce(to_char(xh_xero_date(cn ->> 'Date'), 'YYYY-MM-DD'), '?')
+		|| ': ' || xh_money_text(xh_num(cn, 'Total')) || ' ' || xh_html(cn ->> 'CurrencyCode')
+		|| ' (' || xh_html(cn ->> 'Status') || '), '
+		|| xh_money_text(xh_num(cn, 'RemainingCredit')) || ' not allocated.</p>'
+		|| coalesce('<p>Allocated: ' || (SELECT string_agg(xh_html(coalesce(
+			al -> 'Invoice' ->> 'InvoiceNumber', al -> 'Invoice' ->> 'InvoiceID')) || ' '
+			|| xh_money_text(xh_num(al, 'Amount')) || ' on '
+			|| coalesce(to_char(xh_xero_date(al ->> 'Date'), 'YYYY-MM-DD'), '?'), '; '
+			ORDER BY al ->> 'Date', al -> 'Invoice' ->> 'InvoiceNumber')
+			FROM jsonb_array_elements(xh_arr(cn, 'Allocations')) al) || '.</p>', '')
+$$;

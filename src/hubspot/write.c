@@ -211,6 +211,52 @@ write_status(struct wr_job *w, struct wr_rec **recs, int m)
 	return XH_OK;
 }
 
+/*
+ * An object without a unique property (notes): a record written before is
+ * updated by its stored id; a new one is created with its associations
+ * inline, which then count as made.
+ */
+static enum xh_err
+write_by_id(struct wr_job *w, struct wr_rec **recs, int m, struct hs_input *in)
+{
+	struct xh_arena *a = w->c.ctx->arena;
+	struct hs_input *upd = xh_alloc(a, sizeof(*upd) * (size_t)(m + 1));
+	struct hs_input *cre = xh_alloc(a, sizeof(*cre) * (size_t)(m + 1));
+	int *ui = xh_alloc(a, sizeof(int) * (size_t)(m + 1)),
+	    *ci = xh_alloc(a, sizeof(int) * (size_t)(m + 1));
+	int nu = 0, nc = 0;
+	enum xh_err err;
+
+	for (int i = 0; i < m; i++) {
+		struct wr_rec *r = recs[i];
+		struct hs_assoc *as;
+
+		if (r->ref != NULL && r->ref->hubspot_id != NULL) {
+			upd[nu] = (struct hs_input){.id = r->ref->hubspot_id, .props = in[i].props};
+			ui[nu++] = i;
+			continue;
+		}
+		as = xh_alloc(a, sizeof(*as) * (size_t)(r->nassoc + 1));
+		for (int k = 0; k < r->nassoc; k++)
+			as[k] = (struct hs_assoc){r->assoc[k].to, r->assoc[k].hubspot_id,
+			                          hs_assoc_type(w->o, r->assoc[k].to)};
+		cre[nc] = (struct hs_input){
+		    .key = in[i].key, .props = in[i].props, .assoc = as, .nassoc = r->nassoc};
+		ci[nc++] = i;
+	}
+	if ((err = hs_batch(&w->c, w->o, HS_UPDATE, upd, nu)) != XH_OK ||
+	    (err = hs_batch(&w->c, w->o, HS_CREATE, cre, nc)) != XH_OK)
+		return err;
+	for (int j = 0; j < nu; j++)
+		in[ui[j]].out = upd[j].out;
+	for (int j = 0; j < nc; j++) {
+		in[ci[j]].out = cre[j].out;
+		for (int k = 0; k < recs[ci[j]]->nassoc && cre[j].out.r == HS_R_OK; k++)
+			recs[ci[j]]->assoc[k].known = recs[ci[j]]->assoc[k].ok = 1;
+	}
+	return XH_OK;
+}
+
 /* One planned batch: upsert, lines, associations, status, store. */
 static enum xh_err
 write_group(struct wr_job *w, struct wr_rec **recs, int m)
@@ -220,7 +266,9 @@ write_group(struct wr_job *w, struct wr_rec **recs, int m)
 	int ngone = 0;
 	enum xh_err err;
 
-	if ((err = hs_batch(&w->c, w->o, HS_UPSERT, in, m)) != XH_OK)
+	err = hs_object(w->o)->id_prop == NULL ? write_by_id(w, recs, m, in)
+	                                       : hs_batch(&w->c, w->o, HS_UPSERT, in, m);
+	if (err != XH_OK)
 		return err;
 	for (int i = 0; i < m; i++)
 		recs[i]->in.out = in[i].out;

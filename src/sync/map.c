@@ -19,6 +19,7 @@ static const struct {
     {"line_item", "invoice"},        /* SO_LINE_ITEM */
     {"product", "item"},             /* SO_PRODUCT */
     {"commerce_payment", "payment"}, /* SO_PAYMENT */
+    {"note", "credit_note"},         /* SO_NOTE */
 };
 
 const char *

@@ -99,6 +99,12 @@ static const struct sync_default payment_rules[] = {
     {"hs_latest_status", ".", "const:succeeded", 0, 1},
 };
 
+/* A credit note on its company's timeline; the body is written by the push (push_sql.c). */
+static const struct sync_default note_rules[] = {
+    {"hs_timestamp", "Date || DateString", "datetime", 1, 0},
+    {"hs_note_body", "_xhsync.note_body", "text", 1, 0},
+};
+
 static const struct {
 	const struct sync_default *rules;
 	int n;
@@ -109,6 +115,7 @@ static const struct {
     {line_item_rules, (int)XH_NELEM(line_item_rules)}, /* SO_LINE_ITEM */
     {product_rules, (int)XH_NELEM(product_rules)},     /* SO_PRODUCT */
     {payment_rules, (int)XH_NELEM(payment_rules)},     /* SO_PAYMENT */
+    {note_rules, (int)XH_NELEM(note_rules)},           /* SO_NOTE */
 };
 
 const struct sync_default *

@@ -33,13 +33,14 @@ struct push_run {
 };
 
 /* The HubSpot objects whose records depend on o's, pushed after o wrote. */
-static const enum sync_object dependents[SO__MAX][2] = {
-    {SO_CONTACT, SO_INVOICE}, /* SO_COMPANY */
-    {SO_INVOICE, SO__MAX},    /* SO_CONTACT */
-    {SO_PAYMENT, SO__MAX},    /* SO_INVOICE */
-    {SO__MAX, SO__MAX},       /* SO_LINE_ITEM */
-    {SO__MAX, SO__MAX},       /* SO_PRODUCT */
-    {SO__MAX, SO__MAX},       /* SO_PAYMENT */
+static const enum sync_object dependents[SO__MAX][3] = {
+    {SO_CONTACT, SO_INVOICE, SO_NOTE}, /* SO_COMPANY */
+    {SO_INVOICE, SO__MAX, SO__MAX},    /* SO_CONTACT */
+    {SO_PAYMENT, SO__MAX, SO__MAX},    /* SO_INVOICE */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_LINE_ITEM */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_PRODUCT */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_PAYMENT */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_NOTE */
 };
 
 /* Reads one candidate row into c; the doc is parsed (NULL if it does not parse). */
@@ -251,7 +252,7 @@ finish(struct push_run *r)
 	char job[24], *detail;
 	enum xh_err e = XH_OK;
 
-	for (int k = 0; k < 2 && r->written > 0 && e == XH_OK; k++)
+	for (int k = 0; k < 3 && r->written > 0 && e == XH_OK; k++)
 		if (dependents[r->o][k] != SO__MAX)
 			e = sync_push_enqueue(r->ctx->db, r->ctx->arena, r->ctx->job->link_id,
 			                      dependents[r->o][k]);
@@ -311,6 +312,8 @@ check_bootstrap(struct push_run *r)
 	int ok = 0, lines = 1;
 	long long link = r->ctx->job->link_id;
 
+	if (r->o == SO_NOTE)
+		return XH_OK; /* notes need no property of ours */
 	if (hubspot_bootstrap_ok(r->ctx->db, link, sync_object_name(r->o), &ok) != XH_OK ||
 	    (r->o == SO_INVOICE &&
 	     hubspot_bootstrap_ok(r->ctx->db, link, "line_item", &lines) != XH_OK))
@@ -335,7 +338,7 @@ parse_object(struct job_ctx *ctx, enum sync_object *o)
 	    (k = sync_object_find(name)) < 0 || push_cand_sql((enum sync_object)k) == NULL)
 		return job_error(ctx, XH_ERR_INVAL,
 		                 "sync.push needs a link and an object (company, contact, invoice, "
-		                 "product, commerce_payment)");
+		                 "product, commerce_payment, note)");
 	*o = (enum sync_object)k;
 	return XH_OK;
 }

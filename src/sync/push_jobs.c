@@ -13,9 +13,9 @@ static const struct {
 	enum sync_object push[3];
 } trigger_table[] = {
     {"contact", {SO_COMPANY, SO_CONTACT, SO__MAX}},
-    {"invoice", {SO_INVOICE, SO_COMPANY, SO__MAX}},    /* the company's balances */
-    {"payment", {SO_INVOICE, SO_COMPANY, SO_PAYMENT}}, /* paid, due, status; balances */
-    {"credit_note", {SO_INVOICE, SO_COMPANY, SO__MAX}},
+    {"invoice", {SO_INVOICE, SO_COMPANY, SO__MAX}},     /* the company's balances */
+    {"payment", {SO_INVOICE, SO_COMPANY, SO_PAYMENT}},  /* paid, due, status; balances */
+    {"credit_note", {SO_INVOICE, SO_COMPANY, SO_NOTE}}, /* credited, due; timeline */
     {"item", {SO_PRODUCT, SO__MAX, SO__MAX}},
 };
 

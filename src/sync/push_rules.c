@@ -241,6 +241,23 @@ decide_product(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 	decide_company(a, maps, c, d);
 }
 
+/*
+ * 0 if the candidate's parent (company_id: an invoice for a payment, a
+ * company for a note) is in HubSpot; else SV_EXCLUDE with the parent's
+ * reason, or SV_WAIT saying `waiting`.
+ */
+static int
+need_parent(struct xh_arena *a, const struct sync_cand *c, const char *what, const char *waiting,
+            struct sync_decision *d)
+{
+	if (c->company_id != NULL)
+		return 0;
+	d->v = c->company_why ? SV_EXCLUDE : SV_WAIT;
+	d->why =
+	    c->company_why ? xh_printf(a, "its %s is not sent: %s", what, c->company_why) : waiting;
+	return -1;
+}
+
 /* A commerce payment of an invoice in HubSpot (paid_mode payment); a deleted one is archived. */
 static void
 decide_payment(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
@@ -261,18 +278,40 @@ decide_payment(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 		}
 		return;
 	}
-	if (c->company_id == NULL) { /* the invoice's HubSpot id */
-		d->v = c->company_why ? SV_EXCLUDE : SV_WAIT;
-		d->why = c->company_why
-		             ? xh_printf(a, "its invoice is not sent: %s", c->company_why)
-		             : xh_printf(a, "waiting for invoice %s", iid ? iid : "?");
-		return;
-	}
-	if (render(a, &maps->own, c, &props, d) != 0)
+	if (need_parent(a, c, "invoice", xh_printf(a, "waiting for invoice %s", iid ? iid : "?"),
+	                d) != 0 ||
+	    render(a, &maps->own, c, &props, d) != 0)
 		return;
 	d->v = SV_WRITE;
 	d->input = input_of(c, props);
 	associate(d->input, "invoice", iid);
+}
+
+/* A credit note as a note on its company's timeline, updated in place when it changes. */
+static void
+decide_note(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
+            struct sync_decision *d)
+{
+	json_object *props, *contact = NULL;
+	const char *st = member(c->doc, "Status"), *cid;
+
+	json_object_object_get_ex(c->doc, "Contact", &contact);
+	cid = member(contact, "ContactID");
+	if (c->own_id == NULL && st != NULL &&
+	    (strcmp(st, "VOIDED") == 0 || strcmp(st, "DELETED") == 0 || strcmp(st, "DRAFT") == 0 ||
+	     strcmp(st, "SUBMITTED") == 0)) {
+		d->v = SV_EXCLUDE;
+		d->why = "not approved in Xero, or voided or deleted before it was ever sent";
+		return;
+	}
+	if (need_parent(a, c, "company",
+	                xh_printf(a, "waiting for the company of Xero contact %s", cid ? cid : "?"),
+	                d) != 0 ||
+	    render(a, &maps->own, c, &props, d) != 0)
+		return;
+	d->v = SV_WRITE;
+	d->input = input_of(c, props);
+	associate(d->input, "company", cid);
 }
 
 typedef void decide_fn(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
@@ -285,6 +324,7 @@ static decide_fn *const decide_table[SO__MAX] = {
     NULL,           /* SO_LINE_ITEM: written with their invoice */
     decide_product, /* SO_PRODUCT */
     decide_payment, /* SO_PAYMENT */
+    decide_note,    /* SO_NOTE */
 };
 
 void

@@ -118,6 +118,17 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  WHERE r.link_id = $1::bigint AND r.object = 'payment' AND " PAID_MODE " = 'payment'"
      AFTER ")"
      TODO_OF("commerce_payment", ANY_AGE), 5},
+    /* PS_CAND_NOTE: a sales credit note with its body and the HubSpot company of its contact */
+    {"sync_push_note",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  jsonb_build_object('company', co.hubspot_id, 'company_excluded', co.excluded,"
+     "  'note_body', xh_credit_note_body(r.payload))) AS d,"
+     "  co.hubspot_id AS company_id, co.excluded AS company_why, NULL::text AS person_id,"
+     "  NULL::text AS person_why"
+     "  FROM xero_record r"
+     REF("co", "company", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
+     "  WHERE r.link_id = $1::bigint AND r.object = 'credit_note'" AFTER ")"
+     TODO_OF("note", ANY_AGE), 5},
     /*
      * PS_DECIDED: $4 hash hex, $5 'excluded' or 'failed', $6 the reason, $7 job.
      * An excluded record is marked looked at (pushed_hash); a failed one is
@@ -184,6 +195,7 @@ static const enum push_sql cand_table[SO__MAX] = {
     PS__MAX,         /* SO_LINE_ITEM: with their invoice */
     PS_CAND_PRODUCT, /* SO_PRODUCT */
     PS_CAND_PAYMENT, /* SO_PAYMENT */
+    PS_CAND_NOTE,    /* SO_NOTE */
 };
 
 const struct xh_sql *

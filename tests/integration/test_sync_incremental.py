@@ -191,3 +191,69 @@ def test_paid_mode_payment_writes_commerce_payments_and_archives_deleted_ones(s)
     before = s.hubspot_writes()
     s.sync()
     assert new_writes(s, before) == []
+
+
+def notes_by_company(s):
+    out = {}
+    for n in s.store("notes"):
+        for cid in assoc_ids(n, "companies"):
+            out.setdefault(cid, []).append(n)
+    return out
+
+
+def test_credit_notes_credit_invoices_and_appear_on_the_company_timeline(s):
+    s.sync()
+    companies = by_prop(s.store("companies"), "xero_contact_id")
+    sent = [c for c in s.xero_objects("CreditNotes")
+            if c["Type"] == "ACCRECCREDIT" and c["Status"] in ("AUTHORISED", "PAID")
+            and c["Contact"]["ContactID"].lower() in companies]
+    assert sent
+    notes = s.store("notes")
+    assert len(notes) == len(sent)
+    timeline = notes_by_company(s)
+    for cn in sent:
+        mine = [n for n in timeline[str(companies[cn["Contact"]["ContactID"].lower()]["id"])]
+                if cn["CreditNoteNumber"] in n["properties"]["hs_note_body"]]
+        assert len(mine) == 1, cn["CreditNoteNumber"]
+        body = mine[0]["properties"]["hs_note_body"]
+        assert "%.2f" % float(cn["Total"]) in body
+        for al in cn["Allocations"]:
+            assert al["Invoice"]["InvoiceNumber"] in body
+    # A new credit note, allocated to an open invoice.
+    inv = next(i for i in open_invoices(s) if i["Status"] == "AUTHORISED"
+               and float(i["AmountDue"]) > 20)
+    iid, cid = inv["InvoiceID"].lower(), inv["Contact"]["ContactID"].lower()
+    cn_id = "0e0e0e0e-2222-4333-8444-555566667777"
+    cn = {"CreditNoteID": cn_id, "CreditNoteNumber": "CN-TEST-1", "Type": "ACCRECCREDIT",
+          "Contact": {"ContactID": inv["Contact"]["ContactID"]}, "Status": "PAID",
+          "Date": "/Date(1767225600000+0000)/", "CurrencyCode": inv["CurrencyCode"],
+          "CurrencyRate": inv.get("CurrencyRate", 1), "Total": 20.0, "RemainingCredit": 0.0,
+          "Allocations": [{"Amount": 20.0, "Date": "/Date(1767225600000+0000)/",
+                           "Invoice": {"InvoiceID": inv["InvoiceID"],
+                                       "InvoiceNumber": inv["InvoiceNumber"]}}]}
+    balance = money(companies[cid]["properties"]["xero_outstanding"])
+    edit(s, "CreditNotes", cn)
+    s.sync()
+    p = pushed_invoice(s, iid)
+    assert money(p["xero_amount_credited"]) == money(float(inv["AmountCredited"]) + 20)
+    assert money(p["xero_amount_due"]) == money(float(inv["AmountDue"]) - 20)
+    rate = float(inv.get("CurrencyRate") or 1) or 1
+    assert abs(money(company_of(s, cid)["xero_outstanding"]) - (balance - 20 / rate)) < 0.02
+    assert len(s.store("notes")) == len(sent) + 1
+    note = next(n for n in s.store("notes") if "CN-TEST-1" in n["properties"]["hs_note_body"])
+    assert assoc_ids(note, "companies") == {str(companies[cid]["id"])}
+    assert "20.00" in note["properties"]["hs_note_body"]
+    assert inv["InvoiceNumber"] in note["properties"]["hs_note_body"]
+    # Changed: the same note is updated in place, never duplicated.
+    edit(s, "CreditNotes", {"CreditNoteID": cn_id, "Total": 15.0, "Allocations": [
+        dict(cn["Allocations"][0], Amount=15.0)]})
+    before = s.hubspot_writes()
+    s.sync()
+    new = new_writes(s, before)
+    assert not [e for e in new if e["path"] == "/crm/v3/objects/notes/batch/create"]
+    assert [e for e in new if e["path"] == "/crm/v3/objects/notes/batch/update"]
+    assert assoc_calls(new) == []
+    again = [n for n in s.store("notes") if "CN-TEST-1" in n["properties"]["hs_note_body"]]
+    assert [n["id"] for n in again] == [note["id"]]
+    assert "15.00" in again[0]["properties"]["hs_note_body"]
+    assert money(pushed_invoice(s, iid)["xero_amount_due"]) == money(float(inv["AmountDue"]) - 15)

@@ -284,6 +284,31 @@ START_TEST(a_paid_invoice_asks_open_when_payments_make_it_paid)
 }
 END_TEST
 
+START_TEST(a_credit_note_becomes_a_note_on_its_company)
+{
+	static const char cn[] =
+	    "{\"CreditNoteID\":\"55555555-5555-4555-8555-555555555555\",\"Status\":\"%s\","
+	    "\"Date\":\"2026-01-01T00:00:00\",\"Contact\":{\"ContactID\":\"" CID "\"},"
+	    "\"_xhsync\":{\"note_body\":\"<p>Xero credit note CN-1</p>\"}}";
+	struct sync_decision d =
+	    decide(SO_NOTE, xh_printf(a, cn, "AUTHORISED"), NULL, NULL, NULL, NULL, NULL);
+
+	ck_assert_int_eq(d.v, SV_WAIT);
+	d = decide(SO_NOTE, xh_printf(a, cn, "VOIDED"), "901", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.v, SV_EXCLUDE);
+	d = decide(SO_NOTE, xh_printf(a, cn, "VOIDED"), "901", NULL, NULL, NULL, "7001");
+	ck_assert_int_eq(d.v, SV_WRITE); /* sent before: updated to say voided */
+	json_object_put(d.input);
+	d = decide(SO_NOTE, xh_printf(a, cn, "PAID"), "901", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.v, SV_WRITE);
+	ck_assert_str_eq(get(d.input, "properties", "hs_note_body"),
+	                 "<p>Xero credit note CN-1</p>");
+	ck_assert_str_eq(get(d.input, "properties", "hs_timestamp"), "2026-01-01T00:00:00.000Z");
+	ck_assert_ptr_nonnull(strstr(get(d.input, "associations", NULL), "\"company\""));
+	json_object_put(d.input);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -316,6 +341,7 @@ main(void)
 	         maps_setup, teardown);
 	unit_add(s, "invoice_paid_mode", a_paid_invoice_asks_open_when_payments_make_it_paid, 0,
 	         maps_setup, teardown);
+	unit_add(s, "note", a_credit_note_becomes_a_note_on_its_company, 0, maps_setup, teardown);
 	unit_add(s, "payment_deleted", a_deleted_payment_is_archived_if_sent_else_excluded, 0,
 	         maps_setup, teardown);
 	return unit_run(s);
