@@ -137,3 +137,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 			ORDER BY al ->> 'Date', al -> 'Invoice' ->> 'InvoiceNumber')
 			FROM jsonb_array_elements(xh_arr(cn, 'Allocations')) al) || '.</p>', '')
 $$;
+
+-- Xero's GET /Items has no paging and no deleted flag: an item missing
+-- from a full read is gone (src/xero/pull.c), and its product archived.
+ALTER TABLE xero_record ADD COLUMN gone_at timestamptz;

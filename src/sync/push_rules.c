@@ -234,11 +234,27 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 		associate(d->input, "contact", cid);
 }
 
+/* Archives a record pushed before (SV_ARCHIVE), or excludes one never sent, saying why. */
+static void
+gone(const struct sync_cand *c, const char *why, struct sync_decision *d)
+{
+	d->v = c->own_id != NULL ? SV_ARCHIVE : SV_EXCLUDE;
+	d->why = why;
+	if (c->own_id != NULL) {
+		d->input = json_object_new_object();
+		json_object_object_add(d->input, "xero_id", json_object_new_string(c->xero_id));
+	}
+}
+
+/* A product; an item gone from Xero's full list is archived. */
 static void
 decide_product(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
                struct sync_decision *d)
 {
-	decide_company(a, maps, c, d);
+	if (fact(c, "gone") != NULL)
+		gone(c, "gone from Xero's list of items", d);
+	else
+		decide_company(a, maps, c, d);
 }
 
 /*
@@ -269,13 +285,7 @@ decide_payment(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 	json_object_object_get_ex(c->doc, "Invoice", &inv);
 	iid = member(inv, "InvoiceID");
 	if (st != NULL && strcmp(st, "DELETED") == 0) {
-		d->v = c->own_id != NULL ? SV_ARCHIVE : SV_EXCLUDE;
-		d->why = "deleted in Xero";
-		if (c->own_id != NULL) {
-			d->input = json_object_new_object();
-			json_object_object_add(d->input, "xero_id",
-			                       json_object_new_string(c->xero_id));
-		}
+		gone(c, "deleted in Xero", d);
 		return;
 	}
 	if (need_parent(a, c, "invoice", xh_printf(a, "waiting for invoice %s", iid ? iid : "?"),

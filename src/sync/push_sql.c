@@ -98,10 +98,12 @@ const struct xh_sql push_sql[PS__MAX] = {
      REF("pe", "contact", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      "  WHERE r.link_id = $1::bigint AND r.object = 'invoice'" AFTER ")"
      TODO_OF("invoice", ANY_AGE), 5},
-    /* PS_CAND_PRODUCT */
+    /* PS_CAND_PRODUCT: an item gone from Xero (0018) says so in _xhsync.gone */
     {"sync_push_product",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload AS d, NULL::text AS company_id,"
-     "  NULL::text AS company_why, NULL::text AS person_id, NULL::text AS person_why"
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, CASE WHEN r.gone_at IS NULL THEN r.payload"
+     "  ELSE r.payload || '{\"_xhsync\": {\"gone\": \"yes\"}}'::jsonb END AS d,"
+     "  NULL::text AS company_id, NULL::text AS company_why, NULL::text AS person_id,"
+     "  NULL::text AS person_why"
      "  FROM xero_record r WHERE r.link_id = $1::bigint AND r.object = 'item'" AFTER ")"
      TODO_OF("product", ANY_AGE), 5},
     /*

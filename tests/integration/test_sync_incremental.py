@@ -257,3 +257,31 @@ def test_credit_notes_credit_invoices_and_appear_on_the_company_timeline(s):
     assert [n["id"] for n in again] == [note["id"]]
     assert "15.00" in again[0]["properties"]["hs_note_body"]
     assert money(pushed_invoice(s, iid)["xero_amount_due"]) == money(float(inv["AmountDue"]) - 15)
+
+
+def test_an_item_missing_from_a_full_read_is_marked_gone_and_its_product_archived(s):
+    s.sync()
+    items = s.xero_objects("Items")
+    assert {r["properties"]["xero_item_id"] for r in s.store("products")} == {
+        i["ItemID"].lower() for i in items}
+    dead = [i["ItemID"].lower() for i in items[:2]]
+    for iid in dead:
+        s.xero.call("DELETE", "/_sim/objects/%s/Items/%s" % (s.tenant, iid))
+    before = s.hubspot_writes()
+    s.sync()  # an incremental read (If-Modified-Since) cannot tell what is gone
+    assert new_writes(s, before) == []
+    s.sync(full=True)
+    new = new_writes(s, before)
+    assert [(e["path"], e["body"].count('"id"')) for e in new] == [
+        ("/crm/v3/objects/products/batch/archive", 2)]
+    assert {r["properties"]["xero_item_id"] for r in s.store("products")} == {
+        i["ItemID"].lower() for i in items[2:]}
+    archived = {r["properties"]["xero_item_id"]
+                for r in s.hs.get("/_sim/objects/products?archived=true")}
+    assert archived == set(dead)
+    gone = s.inst.q("SELECT xero_id::text FROM xero_record WHERE link_id = %s AND object = 'item'"
+                    " AND gone_at IS NOT NULL", (s.link,))
+    assert sorted(r[0] for r in gone) == sorted(dead)
+    before = s.hubspot_writes()
+    s.sync(full=True)
+    assert new_writes(s, before) == []
