@@ -141,3 +141,47 @@ $$;
 -- Xero's GET /Items has no paging and no deleted flag: an item missing
 -- from a full read is gone (src/xero/pull.c), and its product archived.
 ALTER TABLE xero_record ADD COLUMN gone_at timestamptz;
+
+-- Adoption on a link's first push (src/hubspot/adopt_match.c): companies
+-- already in HubSpot are taken over by the link setting match_key instead
+-- of duplicated. hubspot_adopted_at says it ran.
+ALTER TABLE link ADD COLUMN hubspot_adopted_at timestamptz;
+
+-- A Xero contact that matched more than one HubSpot company (or shares its
+-- one match with another Xero contact): not guessed, listed for the admin
+-- (`xhsync link conflicts`), and its company is not pushed until resolved.
+CREATE TABLE sync_conflict (
+	link_id     bigint NOT NULL REFERENCES link (id) ON DELETE CASCADE,
+	xero_id     uuid NOT NULL,
+	match_key   text NOT NULL CHECK (match_key IN ('domain', 'name', 'contact_number')),
+	match_value text NOT NULL CHECK (length(match_value) <= 500),
+	candidates  jsonb NOT NULL CHECK (jsonb_typeof(candidates) = 'array'),
+	created_at  timestamptz NOT NULL DEFAULT now(),
+	resolved_at timestamptz,
+	resolution  text CHECK (length(resolution) <= 100),
+	PRIMARY KEY (link_id, xero_id)
+);
+
+-- Free-mail domains never match a company by domain.
+CREATE FUNCTION xh_free_mail(d text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT d = ANY (ARRAY['gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'yahoo.co.nz',
+		'ymail.com', 'hotmail.com', 'hotmail.co.uk', 'outlook.com', 'live.com', 'msn.com',
+		'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com',
+		'gmx.de', 'gmx.net', 'mail.com', 'yandex.com', 'yandex.ru', 'zoho.com', 'qq.com', '163.com',
+		'web.de', 'fastmail.com', 'hey.com', 'xtra.co.nz', 'bigpond.com', 'btinternet.com'])
+$$;
+
+-- The key a company is matched by: a domain (lower case, without scheme,
+-- www. or path; NULL for free mail), a name (lower case, no spaces), a
+-- contact number (trimmed); NULL when empty.
+CREATE FUNCTION xh_match_value(match_key text, v text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT nullif(CASE match_key
+		WHEN 'domain' THEN (SELECT CASE WHEN xh_free_mail(d) THEN NULL ELSE d END FROM (SELECT
+			regexp_replace(regexp_replace(lower(btrim(coalesce(v, ''))), '^[a-z]+://', ''),
+			'^www\.|[/:?#].*$', '', 'g') AS d) x)
+		WHEN 'name' THEN regexp_replace(lower(coalesce(v, '')), '\s+', '', 'g')
+		WHEN 'contact_number' THEN btrim(coalesce(v, ''))
+	END, '')
+$$;

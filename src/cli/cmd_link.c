@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "conflict.h"
 #include "sync/link_settings.h"
 
 static int cmd_link_add(struct cli_ctx *ctx, int argc, char **argv);
@@ -27,6 +28,10 @@ const struct cli_cmd cli_link_cmds[] = {
      "poll_interval_s, match_key, conflict_policy, currencies, filters.invoice_from, "
      "filters.customers_only, contact_persons, paid_mode, the vendor ids",
      NULL},
+    {"conflicts", cmd_link_conflicts, CLI_NEEDS_DB, "LINK",
+     "Xero contacts whose first push matched more than one HubSpot company", NULL},
+    {"resolve", cmd_link_resolve, CLI_NEEDS_DB, "LINK XERO_ID HUBSPOT_ID|new",
+     "settle a conflict: adopt that HubSpot company, or create a new one", NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 
@@ -166,7 +171,9 @@ cmd_link_show(struct cli_ctx *ctx, int argc, char **argv)
 	       PQgetvalue(res, 0, 2)[0] ? " (" : "", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
 	       PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
 	PQclear(res);
-	return show_details(ctx, argv[1]);
+	if ((rc = show_details(ctx, argv[1])) != CLI_OK)
+		return rc;
+	return link_conflicts_print(ctx, argv[1], 1);
 }
 
 /* The keys link set accepts, for its error message. */

@@ -211,17 +211,30 @@ write_status(struct wr_job *w, struct wr_rec **recs, int m)
 	return XH_OK;
 }
 
+/* 1 if r is written by its stored HubSpot id rather than its unique property. */
+static int
+by_id(const struct wr_job *w, const struct wr_rec *r)
+{
+	if (r->ref == NULL || r->ref->hubspot_id == NULL)
+		return 0;
+	/* a company adopted on the first push carries no xero_contact_id yet */
+	return hs_object(w->o)->id_prop == NULL || (w->o == HS_COMPANY && r->ref->hash == NULL);
+}
+
 /*
- * An object without a unique property (notes): a record written before is
- * updated by its stored id; a new one is created with its associations
+ * The records' own write: upserts by the unique property; a record of an
+ * object without one (notes), or an adopted company, written before is
+ * updated by its stored id; a new note is created with its associations
  * inline, which then count as made.
  */
 static enum xh_err
-write_by_id(struct wr_job *w, struct wr_rec **recs, int m, struct hs_input *in)
+write_main(struct wr_job *w, struct wr_rec **recs, int m, struct hs_input *in)
 {
 	struct xh_arena *a = w->c.ctx->arena;
+	struct hs_input *ups = xh_alloc(a, sizeof(*ups) * (size_t)(m + 1));
 	struct hs_input *upd = xh_alloc(a, sizeof(*upd) * (size_t)(m + 1));
 	struct hs_input *cre = xh_alloc(a, sizeof(*cre) * (size_t)(m + 1));
+	int *si = xh_alloc(a, sizeof(int) * (size_t)(m + 1)), ns = 0;
 	int *ui = xh_alloc(a, sizeof(int) * (size_t)(m + 1)),
 	    *ci = xh_alloc(a, sizeof(int) * (size_t)(m + 1));
 	int nu = 0, nc = 0;
@@ -231,9 +244,14 @@ write_by_id(struct wr_job *w, struct wr_rec **recs, int m, struct hs_input *in)
 		struct wr_rec *r = recs[i];
 		struct hs_assoc *as;
 
-		if (r->ref != NULL && r->ref->hubspot_id != NULL) {
+		if (by_id(w, r)) {
 			upd[nu] = (struct hs_input){.id = r->ref->hubspot_id, .props = in[i].props};
 			ui[nu++] = i;
+			continue;
+		}
+		if (hs_object(w->o)->id_prop != NULL) {
+			ups[ns] = in[i];
+			si[ns++] = i;
 			continue;
 		}
 		as = xh_alloc(a, sizeof(*as) * (size_t)(r->nassoc + 1));
@@ -244,9 +262,12 @@ write_by_id(struct wr_job *w, struct wr_rec **recs, int m, struct hs_input *in)
 		    .key = in[i].key, .props = in[i].props, .assoc = as, .nassoc = r->nassoc};
 		ci[nc++] = i;
 	}
-	if ((err = hs_batch(&w->c, w->o, HS_UPDATE, upd, nu)) != XH_OK ||
+	if ((err = hs_batch(&w->c, w->o, HS_UPSERT, ups, ns)) != XH_OK ||
+	    (err = hs_batch(&w->c, w->o, HS_UPDATE, upd, nu)) != XH_OK ||
 	    (err = hs_batch(&w->c, w->o, HS_CREATE, cre, nc)) != XH_OK)
 		return err;
+	for (int j = 0; j < ns; j++)
+		in[si[j]].out = ups[j].out;
 	for (int j = 0; j < nu; j++)
 		in[ui[j]].out = upd[j].out;
 	for (int j = 0; j < nc; j++) {
@@ -266,9 +287,7 @@ write_group(struct wr_job *w, struct wr_rec **recs, int m)
 	int ngone = 0;
 	enum xh_err err;
 
-	err = hs_object(w->o)->id_prop == NULL ? write_by_id(w, recs, m, in)
-	                                       : hs_batch(&w->c, w->o, HS_UPSERT, in, m);
-	if (err != XH_OK)
+	if ((err = write_main(w, recs, m, in)) != XH_OK)
 		return err;
 	for (int i = 0; i < m; i++)
 		recs[i]->in.out = in[i].out;

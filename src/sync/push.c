@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubspot/adopt.h"
 #include "hubspot/bootstrap.h"
 #include "hubspot/write.h"
 #include "log.h"
@@ -27,7 +28,9 @@ struct push_run {
 	long long read, written, waiting, excluded, failed;
 	int new_only; /* companies while invoices are still being pulled: only new ones */
 	int idle;     /* nothing to push for this link (commerce payments, paid_mode direct) */
-	json_object *inputs;    /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
+	const char
+	    *match_key;      /* companies on the link's first push: adopt by this key; else NULL */
+	json_object *inputs; /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
 	json_object *archives;  /* records gone from Xero, archived SYNC_PUSH_BATCH at a time */
 	const char *first_wait; /* the first waiting record's reason, for the summary */
 };
@@ -292,6 +295,8 @@ check_link(struct push_run *r)
 	 */
 	r->new_only = r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 1)[0] == 't';
 	r->idle = r->o == SO_PAYMENT && st != NULL && strcmp(PQgetvalue(res, 0, 2), "payment") != 0;
+	if (r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 3)[0] == 't')
+		r->match_key = xh_strdup(r->ctx->arena, PQgetvalue(res, 0, 4));
 	PQclear(res);
 	if (st == NULL)
 		return job_error(r->ctx, XH_ERR_PERMANENT, "link %s is gone", r->link);
@@ -327,6 +332,36 @@ check_bootstrap(struct push_run *r)
 	                 r->link, sync_object_name(r->o), r->link);
 }
 
+/*
+ * A link's first push of companies: the portal's companies that carry a
+ * Xero id (hubspot.adopt, run inline like the writes) and those matching
+ * by match_key (hubspot_adopt_match) are adopted before any is created.
+ */
+static enum xh_err
+adopt_first(struct push_run *r)
+{
+	struct job inner = *r->ctx->job;
+	struct job_ctx ictx = *r->ctx;
+	long long adopted, conflicts;
+	enum xh_err e;
+
+	if (r->match_key == NULL)
+		return XH_OK;
+	inner.args = (char *)"{\"object\": \"company\"}";
+	ictx.job = &inner;
+	ictx.msg[0] = '\0';
+	e = hubspot_adopt(&ictx);
+	if (e == XH_OK)
+		e = hubspot_adopt_match(&ictx, r->match_key, &adopted, &conflicts);
+	r->ctx->snooze_ms = ictx.snooze_ms;
+	memcpy(r->ctx->msg, ictx.msg, sizeof(r->ctx->msg));
+	if (e == XH_OK)
+		xh_log(XH_LOG_INFO, "sync.adopt", "link", r->link, "match_key", r->match_key,
+		       "adopted", xh_printf(r->ctx->arena, "%lld", adopted), "conflicts",
+		       xh_printf(r->ctx->arena, "%lld", conflicts), NULL);
+	return e;
+}
+
 /* The run's object from the job's args. */
 static enum xh_err
 parse_object(struct job_ctx *ctx, enum sync_object *o)
@@ -359,7 +394,8 @@ sync_push(struct job_ctx *ctx)
 	snprintf(r.link, sizeof(r.link), "%lld", ctx->job->link_id);
 	if ((e = check_link(&r)) != XH_OK || r.idle)
 		return e;
-	if ((e = check_bootstrap(&r)) != XH_OK || (e = load_maps(&r, &maps)) != XH_OK)
+	if ((e = check_bootstrap(&r)) != XH_OK || (e = adopt_first(&r)) != XH_OK ||
+	    (e = load_maps(&r, &maps)) != XH_OK)
 		return e;
 	r.inputs = json_object_new_array();
 	r.archives = json_object_new_array();

@@ -67,6 +67,11 @@ decide_company(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 {
 	json_object *props;
 
+	if (c->company_why != NULL) { /* an adoption conflict: left for the admin */
+		d->v = SV_EXCLUDE;
+		d->why = c->company_why;
+		return;
+	}
 	if (render(a, &maps->own, c, &props, d) == 0) {
 		d->v = SV_WRITE;
 		d->input = input_of(c, props);

@@ -44,9 +44,16 @@ const struct xh_sql push_sql[PS__MAX] = {
      */
     {"sync_push_company",
      "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
-     "  b.bal) AS d, NULL::text AS company_id, NULL::text AS company_why,"
+     "  b.bal || CASE WHEN sc.xero_id IS NULL THEN '{}'::jsonb"
+     "  ELSE jsonb_build_object('conflict', sc.candidates) END) AS d, NULL::text AS company_id,"
+     "  CASE WHEN sc.xero_id IS NOT NULL THEN 'more than one HubSpot company matches by '"
+     "   || sc.match_key || ' ' || sc.match_value || ' (HubSpot companies '"
+     "   || array_to_string(ARRAY(SELECT jsonb_array_elements_text(sc.candidates)), ', ')"
+     "   || '): see xhsync link conflicts' END AS company_why,"
      "  NULL::text AS person_id, NULL::text AS person_why"
-     "  FROM xero_record r CROSS JOIN LATERAL (SELECT jsonb_build_object("
+     "  FROM xero_record r LEFT JOIN sync_conflict sc ON sc.link_id = r.link_id"
+     "  AND sc.xero_id = r.xero_id AND sc.resolved_at IS NULL"
+     "  CROSS JOIN LATERAL (SELECT jsonb_build_object("
      "   'outstanding', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
      "    FILTER (WHERE i." OPEN_INV "), 0), 2),"
      "   'overdue', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
@@ -162,12 +169,14 @@ const struct xh_sql push_sql[PS__MAX] = {
      " VALUES ($1::bigint, $2, 'push', 'ok', $3::bigint, $4::jsonb)", 4},
     /*
      * PS_LINK: the link's status, whether a pull pass of what balances come
-     * from is open, and its paid_mode
+     * from is open, its paid_mode, whether its first-push adoption is to
+     * run (0018), and its match_key
      */
     {"sync_push_link",
      "SELECT l.status, EXISTS (SELECT 1 FROM sync_cursor c WHERE c.link_id = l.id AND c.pass_open"
      "  AND c.object IN ('invoice', 'payment', 'credit_note')),"
-     " coalesce(l.settings->>'paid_mode', 'direct')"
+     " coalesce(l.settings->>'paid_mode', 'direct'), l.hubspot_adopted_at IS NULL,"
+     " coalesce(l.settings->>'match_key', 'domain')"
      " FROM link l WHERE l.id = $1::bigint", 1},
     /*
      * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed

@@ -9,6 +9,8 @@ import re
 import sys
 import time
 
+import pytest
+
 from jobs_support import FAST_WORKER, ROOT, JobsInstance, add_xero_link, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
@@ -106,6 +108,14 @@ class Sync:
 
     def xero_objects(self, kind):
         return self.xero.get("/_sim/objects/%s/%s" % (self.tenant, kind))
+
+
+@pytest.fixture
+def s(tmp_path):
+    """The sync tests' fixture: a Sync, closed afterwards."""
+    sync = Sync(tmp_path)
+    yield sync
+    sync.inst.close()
 
 
 class Checker:

@@ -2,16 +2,8 @@
 worker: after a backfill, a change in Xero writes only what it affects in
 HubSpot, counted in the HubSpot simulator's request log, and the store
 still matches what the Xero data says."""
-import pytest
-
-from sync_support import assoc_ids, by_prop, Sync
-
-
-@pytest.fixture
-def s(tmp_path):
-    sync = Sync(tmp_path)
-    yield sync
-    sync.inst.close()
+from sync_support import s  # noqa: F401  (the fixture)
+from sync_support import assoc_ids, by_prop
 
 
 def new_writes(s, before):
