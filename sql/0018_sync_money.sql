@@ -185,3 +185,34 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 		WHEN 'contact_number' THEN btrim(coalesce(v, ''))
 	END, '')
 $$;
+
+-- Link filters (link_settings.c names them): why an invoice is not sent,
+-- or NULL. filters.invoice_from "YYYY-MM-DD": older invoices; currencies
+-- "NZD,AUD": invoices in another currency (the reason starts "currency").
+CREATE FUNCTION xh_invoice_filter(settings jsonb, inv jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+	from_s text := nullif(settings -> 'filters' ->> 'invoice_from', '');
+	cur_s text := nullif(replace(upper(settings ->> 'currencies'), ' ', ''), '');
+	d date := xh_xero_date(coalesce(inv ->> 'Date', inv ->> 'DateString'));
+BEGIN
+	IF from_s ~ '^\d{4}-\d{2}-\d{2}$' AND (d IS NULL OR d < from_s::date) THEN
+		RETURN 'dated ' || coalesce(d::text, '(no date)') || ', before filters.invoice_from '
+			|| from_s;
+	END IF;
+	IF cur_s IS NOT NULL AND NOT coalesce(upper(inv ->> 'CurrencyCode') = ANY (string_to_array(cur_s, ',')),
+		false) THEN
+		RETURN 'currency ' || coalesce(inv ->> 'CurrencyCode', '(none)')
+			|| ' is not among the link''s currencies (' || cur_s || ')';
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+-- filters.customers_only: a Xero contact not marked a customer is not sent.
+CREATE FUNCTION xh_contact_filter(settings jsonb, c jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN settings -> 'filters' -> 'customers_only' = 'true'::jsonb
+		AND c -> 'IsCustomer' IS DISTINCT FROM 'true'::jsonb
+		THEN 'not a customer in Xero (filters.customers_only)' END
+$$;

@@ -20,6 +20,16 @@ member(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The string member key of the record's "_xhsync" facts, or NULL. */
+static const char *
+fact(const struct sync_cand *c, const char *key)
+{
+	json_object *x = NULL;
+
+	json_object_object_get_ex(c->doc, "_xhsync", &x);
+	return member(x, key);
+}
+
 /* A new input {"xero_id", "hash", "properties"}; takes props. */
 static json_object *
 input_of(const struct sync_cand *c, json_object *props)
@@ -67,9 +77,9 @@ decide_company(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 {
 	json_object *props;
 
-	if (c->company_why != NULL) { /* an adoption conflict: left for the admin */
+	if (c->company_why != NULL || fact(c, "filter") != NULL) { /* a conflict, or a filter */
 		d->v = SV_EXCLUDE;
-		d->why = c->company_why;
+		d->why = c->company_why != NULL ? c->company_why : fact(c, "filter");
 		return;
 	}
 	if (render(a, &maps->own, c, &props, d) == 0) {
@@ -174,16 +184,6 @@ voided_unsent(const struct sync_cand *c)
 	       (strcmp(st, "VOIDED") == 0 || strcmp(st, "DELETED") == 0);
 }
 
-/* The string member key of the record's "_xhsync" facts, or NULL. */
-static const char *
-fact(const struct sync_cand *c, const char *key)
-{
-	json_object *x = NULL;
-
-	json_object_object_get_ex(c->doc, "_xhsync", &x);
-	return member(x, key);
-}
-
 /*
  * paid_mode payment: HubSpot derives paid from the commerce payments
  * associated with the invoice (HUBSPOT.md 3.3), so the invoice asks open.
@@ -207,6 +207,11 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 
 	json_object_object_get_ex(c->doc, "Contact", &contact);
 	cid = member(contact, "ContactID");
+	if (fact(c, "filter") != NULL) {
+		d->v = SV_EXCLUDE;
+		d->why = fact(c, "filter");
+		return;
+	}
 	if (voided_unsent(c)) {
 		d->v = SV_EXCLUDE;
 		d->why = "voided or deleted in Xero before it was ever sent";

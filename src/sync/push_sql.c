@@ -30,6 +30,12 @@
 	".object = '" obj "' AND " alias ".xero_id = " id
 #define EMAIL_OK "'^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'"
 #define OPEN_INV "payload->>'Status' = 'AUTHORISED'"
+/* The link's settings, for the filters (xh_invoice_filter, xh_contact_filter: 0018). */
+#define SETTINGS "(SELECT settings FROM link WHERE id = $1::bigint)"
+/* {"filter": why} when a link filter leaves the record out (fl.why), else nothing. */
+#define FILTERED                                                                                   \
+	" || CASE WHEN fl.why IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('filter', fl.why) " \
+	"END"
 /* The link's paid_mode (link_settings.c): direct (default) or payment. */
 #define PAID_MODE                                                                                  \
 	"coalesce((SELECT settings->>'paid_mode' FROM link WHERE id = $1::bigint), 'direct')"
@@ -45,7 +51,8 @@ const struct xh_sql push_sql[PS__MAX] = {
     {"sync_push_company",
      "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
      "  b.bal || CASE WHEN sc.xero_id IS NULL THEN '{}'::jsonb"
-     "  ELSE jsonb_build_object('conflict', sc.candidates) END) AS d, NULL::text AS company_id,"
+     "  ELSE jsonb_build_object('conflict', sc.candidates) END" FILTERED ") AS d,"
+     "  NULL::text AS company_id,"
      "  CASE WHEN sc.xero_id IS NOT NULL THEN 'more than one HubSpot company matches by '"
      "   || sc.match_key || ' ' || sc.match_value || ' (HubSpot companies '"
      "   || array_to_string(ARRAY(SELECT jsonb_array_elements_text(sc.candidates)), ', ')"
@@ -53,6 +60,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  NULL::text AS person_id, NULL::text AS person_why"
      "  FROM xero_record r LEFT JOIN sync_conflict sc ON sc.link_id = r.link_id"
      "  AND sc.xero_id = r.xero_id AND sc.resolved_at IS NULL"
+     "  CROSS JOIN LATERAL (SELECT xh_contact_filter(" SETTINGS ", r.payload) AS why) fl"
      "  CROSS JOIN LATERAL (SELECT jsonb_build_object("
      "   'outstanding', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
      "    FILTER (WHERE i." OPEN_INV "), 0), 2),"
@@ -97,10 +105,11 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'contact', pe.hubspot_id,"
      "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded,"
-     "  'paid_mode', " PAID_MODE ")) AS d,"
+     "  'paid_mode', " PAID_MODE ")" FILTERED ") AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, pe.hubspot_id AS person_id,"
      "  pe.excluded AS person_why"
-     "  FROM xero_record r"
+     "  FROM xero_record r CROSS JOIN LATERAL (SELECT xh_invoice_filter(" SETTINGS
+     ", r.payload) AS why) fl"
      REF("co", "company", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      REF("pe", "contact", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      "  WHERE r.link_id = $1::bigint AND r.object = 'invoice'" AFTER ")"

@@ -277,3 +277,35 @@ def test_an_item_missing_from_a_full_read_is_marked_gone_and_its_product_archive
     before = s.hubspot_writes()
     s.sync(full=True)
     assert new_writes(s, before) == []
+
+
+def test_link_filters_exclude_old_foreign_and_non_customer_records_with_reasons(s):
+    for kv in ("filters.invoice_from=2025-08-13", "currencies=NZD,AUD",
+               "filters.customers_only=on"):
+        s.cli_ok("link", "set", str(s.link), kv)
+    s.sync()
+    contacts = {c["ContactID"].lower(): c for c in s.xero_objects("Contacts")}
+    customers = {k for k, c in contacts.items() if c.get("IsCustomer") is True}
+    assert customers and customers != set(contacts)
+    assert set(by_prop(s.store("companies"), "xero_contact_id")) == customers
+    sent = [i for i in s.xero_objects("Invoices") if i["Type"] == "ACCREC"
+            and i["Status"] not in ("VOIDED", "DELETED")]
+    want = {i["InvoiceID"].lower() for i in sent if i["DateString"][:10] >= "2025-08-13"
+            and i["CurrencyCode"] in ("NZD", "AUD")
+            and i["Contact"]["ContactID"].lower() in customers}
+    assert set(by_prop(s.store("invoices"), "xero_invoice_id")) == want
+    why = dict(s.inst.q("SELECT xero_id::text, excluded FROM hubspot_ref WHERE link_id = %s"
+                        " AND object = 'invoice' AND excluded IS NOT NULL", (s.link,)))
+    old = next(i for i in sent if i["DateString"][:10] < "2025-08-13")
+    assert "before filters.invoice_from 2025-08-13" in why[old["InvoiceID"].lower()]
+    usd = next(i for i in sent if i["CurrencyCode"] == "USD" and i["DateString"][:10] >= "2025-08-13"
+               and i["Contact"]["ContactID"].lower() in customers)
+    assert why[usd["InvoiceID"].lower()].startswith("currency USD")
+    other = next(k for k in contacts if k not in customers)
+    assert s.inst.one("SELECT excluded FROM hubspot_ref WHERE link_id = %s AND object = 'company'"
+                      " AND xero_id = %s", (s.link, other)) == \
+        "not a customer in Xero (filters.customers_only)"
+    # Lifting a filter sends what it held back.
+    s.cli_ok("link", "set", str(s.link), "currencies=")
+    s.sync()
+    assert usd["InvoiceID"].lower() in by_prop(s.store("invoices"), "xero_invoice_id")
