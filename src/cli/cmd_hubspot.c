@@ -7,7 +7,6 @@
  * as the workers.
  */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "cli.h"
 #include "cred.h"
 #include "http.h"
+#include "job_local.h"
 #include "hubspot/auth.h"
 #include "hubspot/bootstrap.h"
 #include "hubspot/check.h"
@@ -52,12 +52,12 @@ cmd_hubspot(struct cli_ctx *ctx, int argc, char **argv)
 	return cli_dispatch(ctx, cli_hubspot_cmds, argc, argv);
 }
 
-/* A job context for running HubSpot code from the command line. */
+/* A foreground run of HubSpot code from the command line (job_local.h). */
 struct hs_run {
 	struct xh_keyring kr;
-	struct xh_arena *a;
-	struct job j;
-	struct job_ctx ctx;
+	struct job_local run;
+	struct xh_arena *a; /* run.arena */
+	struct job_ctx *ctx;
 };
 
 static int
@@ -68,26 +68,19 @@ run_open(struct cli_ctx *c, long long link, struct hs_run *r)
 	memset(r, 0, sizeof(*r));
 	if (xh_keyring_load(c->cfg.secrets.key_file, &r->kr, err, sizeof(err)) != XH_OK)
 		return cli_fail("%s", err);
-	r->a = xh_arena_new();
-	r->j.kind = "cli";
-	r->j.link_id = link;
-	r->j.args = "{}";
-	r->j.attempt = 1;
-	r->ctx.job = &r->j;
-	r->ctx.db = c->db;
-	r->ctx.http = xh_http_new(&c->cfg, c->db, "cli");
-	r->ctx.cfg = &c->cfg;
-	r->ctx.keys = &r->kr;
-	r->ctx.arena = r->a;
-	r->ctx.deadline_ms = xh_now_ms() + RUN_TIMEOUT_MS;
+	if (job_local_open(&r->run, &c->cfg, c->db, &r->kr, link, RUN_TIMEOUT_MS, "cli") != XH_OK) {
+		xh_keyring_free(&r->kr);
+		return cli_fail("out of memory");
+	}
+	r->a = r->run.arena;
+	r->ctx = &r->run.ctx;
 	return CLI_OK;
 }
 
 static void
 run_close(struct hs_run *r)
 {
-	xh_http_free(r->ctx.http);
-	xh_arena_free(r->a);
+	job_local_close(&r->run);
 	xh_keyring_free(&r->kr);
 }
 
@@ -146,22 +139,6 @@ parse_opts(struct cli_ctx *ctx, int argc, char **argv, struct hs_opts *o, int ne
 	return CLI_OK;
 }
 
-/* {"kind": k, "access_token": token, "portal_id": portal?} in the arena. */
-static char *
-token_json(struct xh_arena *a, const char *kind, const char *token, const char *portal)
-{
-	json_object *o = json_object_new_object();
-	char *out;
-
-	json_object_object_add(o, "kind", json_object_new_string(kind));
-	json_object_object_add(o, "access_token", json_object_new_string(token));
-	if (portal != NULL)
-		json_object_object_add(o, "portal_id", json_object_new_string(portal));
-	out = xh_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return out;
-}
-
 /* Stores the token for the link; prints what was stored and the service-key warning. */
 static int
 store_token(struct cli_ctx *ctx, const struct hs_opts *o, int kind, const char *token)
@@ -177,7 +154,8 @@ store_token(struct cli_ctx *ctx, const struct hs_opts *o, int kind, const char *
 		return cli_fail("%s", err);
 	}
 	e = hubspot_store_credential(ctx->db, &kr, a, o->link,
-	                             token_json(a, o->kind, token, o->portal), o->portal, &bound);
+	                             hubspot_static_payload(a, kind, token, o->portal), o->portal,
+	                             &bound);
 	if (e == XH_ERR_INVAL && bound != NULL)
 		rc = cli_fail("link %lld is for portal %s, not %s", o->link, bound, o->portal);
 	else if (e == XH_ERR_NOTFOUND)
@@ -226,32 +204,27 @@ cmd_secret(struct cli_ctx *ctx, int argc, char **argv)
 	struct xh_keyring kr = {0};
 	struct hs_opts o;
 	struct xh_buf in;
-	json_object *js;
-	char err[256];
+	const char *why;
+	enum xh_err err;
+	char buf[256];
 	int rc;
 
 	if ((rc = parse_opts(ctx, argc, argv, &o, 1)) != CLI_OK)
 		return rc;
-	if (xh_keyring_load(ctx->cfg.secrets.key_file, &kr, err, sizeof(err)) != XH_OK)
-		return cli_fail("%s", err);
+	if (xh_keyring_load(ctx->cfg.secrets.key_file, &kr, buf, sizeof(buf)) != XH_OK)
+		return cli_fail("%s", buf);
 	xh_buf_init(&in);
-	js = json_object_new_object();
-	if (read_secret(&in) != 0 || in.len > HUBSPOT_SECRET_MAX) {
+	if (read_secret(&in) != 0)
 		rc = cli_fail("cannot read the client secret from standard input (1 to %d bytes)",
 		              HUBSPOT_SECRET_MAX);
-		goto out;
-	}
-	json_object_object_add(js, "client_secret", json_object_new_string(in.data));
-	if (o.client_id != NULL)
-		json_object_object_add(js, "client_id", json_object_new_string(o.client_id));
-	if (xh_cred_store(ctx->db, &kr, o.link, "hubspot", HUBSPOT_CLIENT_SECRET,
-	                  json_object_to_json_string_ext(js, JSON_C_TO_STRING_PLAIN)) != XH_OK)
-		rc = cli_fail("hubspot client-secret: the link must exist (%s)",
-		              xh_db_error(ctx->db));
+	else if ((why = hubspot_store_client_secret(ctx->db, &kr, o.link, in.data, o.client_id,
+	                                            &err)) != NULL)
+		rc = err == XH_ERR_INVAL
+		         ? cli_fail("hubspot client-secret: %s", why)
+		         : cli_fail("hubspot client-secret: the link must exist (%s)",
+		                    xh_db_error(ctx->db));
 	else
 		printf("stored the HubSpot app's client secret for link %lld\n", o.link);
-out:
-	json_object_put(js);
 	wipe(&in);
 	xh_keyring_free(&kr);
 	return rc;
@@ -271,8 +244,8 @@ cmd_authorize(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "--redirect-uri is needed");
 	if ((rc = run_open(ctx, o.link, &r)) != CLI_OK)
 		return rc;
-	if (hubspot_oauth_start(&r.ctx, o.link, o.redirect_uri, &url) != XH_OK)
-		rc = cli_fail("hubspot authorize: %s", r.ctx.msg);
+	if (hubspot_oauth_start(r.ctx, o.link, o.redirect_uri, NULL, &url) != XH_OK)
+		rc = cli_fail("hubspot authorize: %s", r.ctx->msg);
 	else
 		printf("open this URL in a browser within %d minutes, approve, then give the URL "
 		       "HubSpot redirects to to `xhsync hubspot callback` on standard input:\n%s\n",
@@ -307,8 +280,8 @@ cmd_callback(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_fail("HubSpot did not authorize the app (%s)", error);
 	else if (code == NULL || state == NULL)
 		rc = cli_fail("the URL has no code and state");
-	else if (hubspot_oauth_finish(&r.ctx, state, code, &link, &portal) != XH_OK)
-		rc = cli_fail("hubspot callback: %s", r.ctx.msg);
+	else if (hubspot_oauth_finish(r.ctx, state, code, NULL, &link, &portal) != XH_OK)
+		rc = cli_fail("hubspot callback: %s", r.ctx->msg);
 	else
 		printf("link %lld is connected to HubSpot portal %s\n", link, portal);
 out:
@@ -329,8 +302,8 @@ cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = run_open(ctx, o.link, &r)) != CLI_OK)
 		return rc;
-	if (hubspot_check(&r.ctx, o.link, &c) != XH_OK) {
-		rc = cli_fail("hubspot test: %s", r.ctx.msg);
+	if (hubspot_check(r.ctx, o.link, &c) != XH_OK) {
+		rc = cli_fail("hubspot test: %s", r.ctx->msg);
 	} else {
 		hubspot_check_print(&c, stdout);
 		rc = c.problem != NULL || c.nmissing > 0 || c.token_ok != 1 ? CLI_FAIL : CLI_OK;
@@ -351,8 +324,8 @@ cmd_bootstrap(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = run_open(ctx, o.link, &r)) != CLI_OK)
 		return rc;
-	if (hubspot_bootstrap_run(&r.ctx, o.link, &b) != XH_OK) {
-		rc = cli_fail("hubspot bootstrap: %s", r.ctx.msg);
+	if (hubspot_bootstrap_run(r.ctx, o.link, &b) != XH_OK) {
+		rc = cli_fail("hubspot bootstrap: %s", r.ctx->msg);
 	} else {
 		hubspot_bootstrap_print(&b, stdout);
 		rc = b.problems > 0 ? CLI_FAIL : CLI_OK;

@@ -4,6 +4,7 @@
  * shared with Xero (lib/token_lease.h); static tokens are used as stored.
  */
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -233,4 +234,32 @@ hubspot_store_credential(struct xh_db *db, const struct xh_keyring *kr, struct x
 	*bound = NULL;
 	snprintf(s.link, sizeof(s.link), "%lld", link_id);
 	return xh_db_tx(db, store_tx, &s);
+}
+
+const char *
+hubspot_store_client_secret(struct xh_db *db, const struct xh_keyring *kr, long long link_id,
+                            const char *secret, const char *client_id, enum xh_err *err)
+{
+	json_object *js;
+	const char *text;
+	size_t n;
+
+	*err = XH_ERR_INVAL;
+	if (secret == NULL || secret[0] == '\0')
+		return "the client secret is empty";
+	if (!xh_token_chars_ok(secret, HUBSPOT_SECRET_MAX))
+		return "the client secret has spaces or characters that are not printable ASCII, "
+		       "or is longer than 512 characters";
+	if (client_id != NULL && client_id[0] != '\0' && !xh_token_chars_ok(client_id, 256))
+		return "the client id has spaces or characters that are not printable ASCII";
+	js = json_object_new_object();
+	json_object_object_add(js, "client_secret", json_object_new_string(secret));
+	if (client_id != NULL && client_id[0] != '\0')
+		json_object_object_add(js, "client_id", json_object_new_string(client_id));
+	text = json_object_to_json_string_ext(js, JSON_C_TO_STRING_PLAIN);
+	n = strlen(text);
+	*err = xh_cred_store(db, kr, link_id, "hubspot", HUBSPOT_CLIENT_SECRET, text);
+	OPENSSL_cleanse((char *)text, n);
+	json_object_put(js);
+	return *err == XH_OK ? NULL : "the client secret could not be stored";
 }

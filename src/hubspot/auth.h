@@ -58,6 +58,13 @@ int hubspot_kind_parse(const char *s);
  */
 const char *hubspot_token_problem(enum hubspot_kind k, const char *token);
 
+/*
+ * The credential payload of a static token of kind k:
+ * {"kind", "access_token", "portal_id" (when not NULL)}, in the arena.
+ */
+char *hubspot_static_payload(struct xh_arena *a, enum hubspot_kind k, const char *token,
+                             const char *portal_id);
+
 /* A token-endpoint answer, strings in the arena. */
 struct hubspot_token_resp {
 	char *access_token;  /* NULL in an error answer */
@@ -162,5 +169,16 @@ struct xh_keyring;
 enum xh_err hubspot_store_credential(struct xh_db *db, const struct xh_keyring *kr,
                                      struct xh_arena *a, long long link_id, const char *json,
                                      const char *portal_id, char **bound);
+
+/*
+ * Stores the app's client secret (and client id, when not NULL) for
+ * link_id, sealed under purpose HUBSPOT_CLIENT_SECRET. NULL if secret is
+ * acceptable (1..HUBSPOT_SECRET_MAX visible ASCII characters) and was
+ * stored, else why not in plain words; *err tells XH_ERR_INVAL (the
+ * secret) or the store's error (XH_ERR_DB: no such link, among others).
+ */
+const char *hubspot_store_client_secret(struct xh_db *db, const struct xh_keyring *kr,
+                                        long long link_id, const char *secret,
+                                        const char *client_id, enum xh_err *err);
 
 #endif

@@ -4,6 +4,7 @@
  * payload, the form bodies, the authorize URL, scopes and tiers.
  */
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,6 +86,25 @@ hubspot_token_problem(enum hubspot_kind k, const char *token)
 		return "a legacy private app token looks like pat-na1-xxxxxxxx-...; this is not "
 		       "one";
 	return NULL;
+}
+
+char *
+hubspot_static_payload(struct xh_arena *a, enum hubspot_kind k, const char *token,
+                       const char *portal_id)
+{
+	json_object *o = json_object_new_object();
+	char *out;
+
+	json_object_object_add(o, "kind", json_object_new_string(hubspot_kind_info(k)->name));
+	json_object_object_add(o, "access_token", json_object_new_string(token));
+	if (portal_id != NULL)
+		json_object_object_add(o, "portal_id", json_object_new_string(portal_id));
+	out = xh_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	/* json-c's copy held the token: wipe it before it goes back to the heap */
+	OPENSSL_cleanse((char *)json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	                strlen(out));
+	json_object_put(o);
+	return out;
 }
 
 /* hub_id (a positive integer) as text: 1 found, 0 absent, -1 bad. */

@@ -53,10 +53,11 @@ refused(struct job_ctx *ctx, long long link_id, struct hubspot_check *c, const c
 	char id[24];
 
 	c->token_ok = 0;
-	c->problem = xh_printf(ctx->arena,
-	                       "%s. Give the link a new token (xhsync hubspot token) "
-	                       "or connect it again.",
-	                       why);
+	c->problem =
+	    xh_printf(ctx->arena, "%s.%s", why,
+	              c->probe ? "" : " Give the link a new token or connect HubSpot again.");
+	if (c->probe) /* a token not stored yet says nothing about the link */
+		return XH_OK;
 	snprintf(id, sizeof(id), "%lld", link_id);
 	if (xh_db_execv(ctx->db, &check_sql[KQ_RECONNECT], NULL, id, why) != XH_OK)
 		return job_error(ctx, XH_ERR_DB, "recording the refused token: %s",
@@ -153,6 +154,8 @@ keep_portal(struct job_ctx *ctx, long long link_id, struct hubspot_check *c)
 	char id[24];
 	enum xh_err err;
 
+	if (c->probe) /* hubspot_store_credential binds the portal with the token */
+		return XH_OK;
 	snprintf(id, sizeof(id), "%lld", link_id);
 	err = xh_db_execv(ctx->db, &check_sql[KQ_PORTAL], &res, id, c->portal_id);
 	if (err)
@@ -208,6 +211,19 @@ hubspot_check(struct job_ctx *ctx, long long link_id, struct hubspot_check *c)
 		return err == XH_ERR_DB ? err : XH_OK;
 	}
 	c->have_token = 1;
+	return check_token(ctx, link_id, token, c);
+}
+
+enum xh_err
+hubspot_check_token(struct job_ctx *ctx, long long link_id, enum hubspot_kind kind,
+                    const char *token, const char *portal_id, struct hubspot_check *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->token_ok = -1;
+	c->probe = 1;
+	c->have_token = 1;
+	c->kind = kind;
+	c->portal_id = portal_id != NULL ? xh_strdup(ctx->arena, portal_id) : NULL;
 	return check_token(ctx, link_id, token, c);
 }
 

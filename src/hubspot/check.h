@@ -32,6 +32,7 @@ struct hubspot_check {
 	char *problem; /* what is wrong, in plain words; NULL when all is well */
 	char *note;    /* something to know that is not an error, or NULL */
 	int calls;     /* HubSpot calls made */
+	int probe;     /* checking a token not stored yet: nothing is written */
 };
 
 /*
@@ -40,6 +41,15 @@ struct hubspot_check {
  * failed, with ctx->msg set.
  */
 enum xh_err hubspot_check(struct job_ctx *ctx, long long link_id, struct hubspot_check *out);
+/*
+ * The same check for a static token of kind k that is not stored yet
+ * (the console's token form): portal_id may be NULL (learned by
+ * introspection); nothing is written, neither the link's status nor its
+ * portal. XH_OK when the check ran, as hubspot_check.
+ */
+enum xh_err hubspot_check_token(struct job_ctx *ctx, long long link_id, enum hubspot_kind kind,
+                                const char *token, const char *portal_id,
+                                struct hubspot_check *out);
 /* Writes the result in plain words, one fact a line. */
 void hubspot_check_print(const struct hubspot_check *c, FILE *out);
 

@@ -23,19 +23,20 @@ static const struct xh_sql oauth_sql[OQ__MAX] = {
     /* OQ_START */
     {"hubspot_oauth_start",
      "INSERT INTO oauth_flow (state, provider, code_verifier, link_id, redirect_uri,"
-     " expires_at) VALUES ($1, 'hubspot', $2, $3::bigint, $4,"
-     " now() + $5::int * interval '1 s')",
-     5},
-    /* OQ_FINISH: a state is spent once, whatever happens next */
+     " expires_at, session_hash) VALUES ($1, 'hubspot', $2, $3::bigint, $4,"
+     " now() + $5::int * interval '1 s', decode($6, 'hex'))",
+     6},
+    /* OQ_FINISH: a state is spent once, whatever happens next, by its own session only */
     {"hubspot_oauth_finish",
      "DELETE FROM oauth_flow WHERE state = $1 AND provider = 'hubspot'"
-     " AND session_hash IS NULL AND link_id IS NOT NULL"
+     " AND session_hash IS NOT DISTINCT FROM decode($2, 'hex') AND link_id IS NOT NULL"
      " RETURNING link_id, code_verifier, redirect_uri, expires_at > now()",
-     1},
+     2},
 };
 
 enum xh_err
-hubspot_oauth_start(struct job_ctx *ctx, long long link_id, const char *redirect_uri, char **url)
+hubspot_oauth_start(struct job_ctx *ctx, long long link_id, const char *redirect_uri,
+                    const char *session_hash, char **url)
 {
 	const struct xh_config *cfg = ctx->cfg;
 	char *state = xh_random_token(ctx->arena, 24), *verifier = xh_random_token(ctx->arena, 48);
@@ -48,7 +49,7 @@ hubspot_oauth_start(struct job_ctx *ctx, long long link_id, const char *redirect
 	snprintf(link, sizeof(link), "%lld", link_id);
 	snprintf(ttl, sizeof(ttl), "%d", HUBSPOT_FLOW_S);
 	if (xh_db_execv(ctx->db, &oauth_sql[OQ_START], NULL, state, verifier, link, redirect_uri,
-	                ttl) != XH_OK)
+	                ttl, session_hash) != XH_OK)
 		return job_error(ctx, XH_ERR_DB, "starting the authorization: %s",
 		                 xh_db_error(ctx->db));
 	*url = hubspot_authorize_url(ctx->arena, cfg->hubspot.app_url, cfg->hubspot.client_id,
@@ -58,21 +59,23 @@ hubspot_oauth_start(struct job_ctx *ctx, long long link_id, const char *redirect
 
 /* The flow of state, spent: link, verifier, redirect URI. XH_ERR_NOTFOUND if none. */
 static enum xh_err
-spend(struct job_ctx *ctx, const char *state, long long *link_id, char **verifier, char **uri)
+spend(struct job_ctx *ctx, const char *state, const char *session_hash, long long *link_id,
+      char **verifier, char **uri)
 {
 	PGresult *res = NULL;
 	enum xh_err err;
 
-	if ((err = xh_db_execv(ctx->db, &oauth_sql[OQ_FINISH], &res, state)) != XH_OK)
+	if ((err = xh_db_execv(ctx->db, &oauth_sql[OQ_FINISH], &res, state, session_hash)) != XH_OK)
 		return job_error(ctx, XH_ERR_DB, "reading the authorization: %s",
 		                 xh_db_error(ctx->db));
+	if (PQntuples(res) == 1)
+		*link_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	if (PQntuples(res) != 1 || PQgetvalue(res, 0, 3)[0] != 't') {
 		PQclear(res);
 		return job_error(ctx, XH_ERR_NOTFOUND,
 		                 "this authorization is unknown, already used or expired: start "
 		                 "again with xhsync hubspot authorize");
 	}
-	*link_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	*verifier = xh_strdup(ctx->arena, PQgetvalue(res, 0, 1));
 	*uri = xh_strdup(ctx->arena, PQgetvalue(res, 0, 2));
 	PQclear(res);
@@ -109,16 +112,19 @@ exchange(struct job_ctx *ctx, const char *code, const char *verifier, const char
 }
 
 enum xh_err
-hubspot_oauth_finish(struct job_ctx *ctx, const char *state, const char *code, long long *link_id,
-                     char **portal_id)
+hubspot_oauth_finish(struct job_ctx *ctx, const char *state, const char *code,
+                     const char *session_hash, long long *link_id, char **portal_id)
 {
 	struct hubspot_token_resp tr;
 	char *verifier = NULL, *uri = NULL, *json, *bound = NULL;
 	enum xh_err err;
 
 	*portal_id = NULL;
-	if ((err = spend(ctx, state, link_id, &verifier, &uri)) != XH_OK)
+	*link_id = 0;
+	if ((err = spend(ctx, state, session_hash, link_id, &verifier, &uri)) != XH_OK)
 		return err;
+	if (code == NULL) /* denied: the state is spent and that is all */
+		return XH_OK;
 	if ((err = exchange(ctx, code, verifier, uri, &tr)) != XH_OK)
 		return err;
 	json = hubspot_token_payload(ctx->arena, NULL, &tr, (long long)time(NULL));

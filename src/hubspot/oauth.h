@@ -14,18 +14,26 @@
 
 #define HUBSPOT_FLOW_S 600 /* an authorization must finish within 10 minutes */
 
-/* A new flow for link_id; *url is the authorize URL (ctx->arena). */
+/*
+ * A new flow for link_id; *url is the authorize URL (ctx->arena).
+ * session_hash: the hex SHA-256 of the console session that starts it,
+ * which alone may finish it; NULL from the command line.
+ */
 enum xh_err hubspot_oauth_start(struct job_ctx *ctx, long long link_id, const char *redirect_uri,
-                                char **url);
+                                const char *session_hash, char **url);
 /*
  * Finishes the flow named by state with the code HubSpot sent: the state is
  * spent (also when the exchange fails), the token set stored for the
  * flow's link, the link's portal set. *link_id and *portal_id tell which.
- * XH_ERR_NOTFOUND for an unknown, spent or expired state; else the outcome
+ * Only the session that started the flow finishes it (session_hash as
+ * given to hubspot_oauth_start; NULL for the command line's flows). With
+ * code NULL (the admin denied the app) the state is spent and nothing
+ * else happens. XH_ERR_NOTFOUND for an unknown, spent, expired or other
+ * session's state (*link_id set when it was expired); else the outcome
  * with ctx->msg set.
  */
 enum xh_err hubspot_oauth_finish(struct job_ctx *ctx, const char *state, const char *code,
-                                 long long *link_id, char **portal_id);
+                                 const char *session_hash, long long *link_id, char **portal_id);
 /*
  * The value of query parameter name in a redirect URL or bare query
  * (percent- and plus-decoded), or NULL. Pure.

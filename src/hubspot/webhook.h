@@ -21,6 +21,9 @@
  */
 #define HUBSPOT_WEBHOOK_MAX_AGE_MS 300000LL
 
+/* The job that handles a link's stored events (src/sync/hs_events.c). */
+#define HUBSPOT_EVENTS_KIND "hubspot.events"
+
 /* Outcome of a signature check. */
 enum hubspot_sig {
 	HUBSPOT_SIG_OK,      /* HUBSPOT_SIG_OK: a secret matched */

@@ -14,6 +14,7 @@ libxh_a_SOURCES += src/lib/job.h src/lib/job_int.h src/lib/job.c src/lib/job_adm
 	src/lib/ratelimit.h src/lib/ratelimit.c src/lib/http.h src/lib/http.c \
 	src/lib/cred.h src/lib/cred.c src/lib/token_lease.h src/lib/token_lease.c
 libxh_a_SOURCES += src/lib/json.h src/lib/json.c
+libxh_a_SOURCES += src/lib/job_local.h src/lib/job_local.c
 libxh_a_SOURCES += src/lib/webhook_key.h src/lib/webhook_key.c
 # The HubSpot CRM client (src/hubspot/crm.h), linked into the worker; the
 # pure part (HUBSPOT_WIRE_SOURCES) also into its unit and fuzz tests.

@@ -30,3 +30,12 @@ libxhweb_a_SOURCES += src/web/handlers/webhook.h src/web/handlers/webhook.c \
 	src/web/handlers/webhook_xero.c src/web/handlers/webhook_hubspot.c \
 	src/xero/webhook.h src/xero/webhook.c src/xero/pull_wire.c \
 	src/hubspot/webhook.h src/hubspot/webhook.c
+# connect HubSpot, test both ends, bootstrap: the handlers and the vendor code they run
+libxhweb_a_SOURCES += src/web/handlers/hubs.h src/web/handlers/link_common.c \
+	src/web/handlers/link_hubspot.c src/web/handlers/link_hubspot_oauth.c \
+	src/web/handlers/link_test.c src/web/handlers/link_bootstrap.c \
+	$(HUBSPOT_AUTH_SOURCES) src/hubspot/check.h src/hubspot/check.c \
+	src/hubspot/oauth.h src/hubspot/oauth.c \
+	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c \
+	src/xero/token.h src/xero/token.c src/xero/token_wire.c src/xero/api.h src/xero/api.c \
+	src/xero/check.h src/xero/check.c src/xero/check_wire.c

@@ -34,6 +34,7 @@ static const struct flash {
     {"user_added", "ok", "The admin was added. Give them the password shown below."},
     {"user_disabled", "ok", "The admin was disabled and signed out everywhere."},
     {"password_changed", "ok", "Your password was changed. Other sessions were signed out."},
+    {"hubspot_connected", "ok", "HubSpot is connected. Test both connections to be sure."},
 };
 
 enum xh_err

@@ -151,6 +151,17 @@ enum web_route_id {
 	WEB_ROUTE_USERS_ADD,        /* WEB_ROUTE_USERS_ADD: POST /users */
 	WEB_ROUTE_USERS_DISABLE,    /* WEB_ROUTE_USERS_DISABLE: POST /users/{id}/disable */
 	WEB_ROUTE_ACCOUNT_PASSWORD, /* WEB_ROUTE_ACCOUNT_PASSWORD: POST /account/password */
+	/* connect HubSpot, test both ends, bootstrap (handlers/link_*.c) */
+	WEB_ROUTE_LINK_HUBSPOT,        /* WEB_ROUTE_LINK_HUBSPOT: GET /links/{id}/hubspot */
+	WEB_ROUTE_LINK_HUBSPOT_TOKEN,  /* WEB_ROUTE_LINK_HUBSPOT_TOKEN: POST .../hubspot/token */
+	WEB_ROUTE_LINK_HUBSPOT_SECRET, /* WEB_ROUTE_LINK_HUBSPOT_SECRET: POST .../hubspot/secret */
+	WEB_ROUTE_LINK_HUBSPOT_OAUTH,  /* WEB_ROUTE_LINK_HUBSPOT_OAUTH: POST .../hubspot/oauth */
+	WEB_ROUTE_OAUTH_HUBSPOT_CALLBACK, /* WEB_ROUTE_OAUTH_HUBSPOT_CALLBACK: GET
+	                                     /oauth/hubspot/callback */
+	WEB_ROUTE_LINK_TEST,              /* WEB_ROUTE_LINK_TEST: GET /links/{id}/test */
+	WEB_ROUTE_LINK_TEST_RUN,          /* WEB_ROUTE_LINK_TEST_RUN: POST /links/{id}/test */
+	WEB_ROUTE_LINK_BOOTSTRAP,         /* WEB_ROUTE_LINK_BOOTSTRAP: GET /links/{id}/bootstrap */
+	WEB_ROUTE_LINK_BOOTSTRAP_RUN, /* WEB_ROUTE_LINK_BOOTSTRAP_RUN: POST /links/{id}/bootstrap */
 	WEB_ROUTE__MAX
 };
 extern const struct web_route web_routes[WEB_ROUTE__MAX];
@@ -259,5 +270,21 @@ void web_serve_one(struct web_ctx *ctx, char **env, web_body_reader *rd, void *r
 
 /* supervisor.c: runs until SIGTERM/SIGINT; returns the exit code. */
 int web_supervise(const char *config_path, struct xh_config *cfg, const char *pidfile);
+
+/* handlers/link_*.c: connect HubSpot, test both ends, bootstrap (hubs.h for shared pieces) */
+int web_handle_link_hubspot(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_hubspot_token(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_hubspot_secret(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_hubspot_oauth(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_oauth_hubspot_callback(struct web_ctx *ctx, struct web_req *req,
+                                      struct web_resp *resp);
+int web_handle_link_test(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_test_run(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_bootstrap(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+int web_handle_link_bootstrap_run(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp);
+const char *web_hubspot_redirect_uri(struct web_ctx *ctx, struct xh_arena *a);
+/* The web child's keyring, read at first use (link_common.c); NULL, logged, if unreadable. */
+struct xh_keyring;
+const struct xh_keyring *web_keyring(struct web_ctx *ctx);
 
 #endif

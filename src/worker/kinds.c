@@ -10,6 +10,8 @@
 #include "hubspot/bootstrap.h"
 #include "hubspot/ping.h"
 #include "hubspot/write.h"
+#include "hubspot/webhook.h"
+#include "sync/hs_events.h"
 #include "sync/push.h"
 #include "worker.h"
 #include "xero/ping.h"
@@ -31,6 +33,8 @@ enum worker_kind {
 	WK_HUBSPOT_PROPS,     /* WK_HUBSPOT_PROPS */
 	WK_SYNC_PUSH,         /* WK_SYNC_PUSH */
 	WK_HUBSPOT_BOOTSTRAP, /* WK_HUBSPOT_BOOTSTRAP */
+	WK_HUBSPOT_EVENTS,    /* WK_HUBSPOT_EVENTS */
+	WK_WEBHOOK_PRUNE,     /* WK_WEBHOOK_PRUNE */
 	WK__MAX
 };
 
@@ -49,6 +53,8 @@ static const struct job_kind kind_table[WK__MAX] = {
     {"hubspot.properties", hubspot_properties, 60, 5, RETRY_FAST},         /* WK_HUBSPOT_PROPS */
     {"sync.push", sync_push, 1800, 20, RETRY_FAST},                        /* WK_SYNC_PUSH */
     {"hubspot.bootstrap", hubspot_bootstrap_job, 300, 5, RETRY_DEFAULT}, /* WK_HUBSPOT_BOOTSTRAP */
+    {HUBSPOT_EVENTS_KIND, sync_hubspot_events, 600, 20, RETRY_FAST},     /* WK_HUBSPOT_EVENTS */
+    {"webhook.prune", worker_webhook_prune, 600, 3, RETRY_DEFAULT},      /* WK_WEBHOOK_PRUNE */
 };
 
 enum worker_schedule {
@@ -56,6 +62,7 @@ enum worker_schedule {
 	WS_JOB_PRUNE,       /* WS_JOB_PRUNE */
 	WS_XERO_KEEPALIVE,  /* WS_XERO_KEEPALIVE */
 	WS_XERO_POLL,       /* WS_XERO_POLL */
+	WS_WEBHOOK_PRUNE,   /* WS_WEBHOOK_PRUNE */
 	WS__MAX
 };
 
@@ -75,6 +82,8 @@ static const struct job_schedule schedule_table[WS__MAX] = {
      "{\"max_age_s\": 604800}", "xero"}, /* WS_XERO_KEEPALIVE */
     {"schedule:xero.poll", "xero.poll", 900 * 1000LL, "{\"scheduled\": true}",
      "xero"}, /* WS_XERO_POLL */
+    {"schedule:webhook.prune", "webhook.prune", 6 * 3600 * 1000LL, "{\"keep_days\": 30}",
+     NULL}, /* WS_WEBHOOK_PRUNE */
 };
 
 const struct job_kind *

@@ -15,3 +15,4 @@ xhsync_worker_SOURCES += $(SYNC_PUSH_SOURCES)
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)
 xhsync_worker_SOURCES += \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c
+xhsync_worker_SOURCES += src/sync/hs_events.h src/sync/hs_events.c

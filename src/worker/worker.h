@@ -132,6 +132,7 @@ struct job_hold *worker_running_copy(struct worker *w, int *n);
 /* Handlers of the housekeeping kinds (retention.c). */
 enum xh_err worker_audit_retention(struct job_ctx *ctx);
 enum xh_err worker_job_prune(struct job_ctx *ctx);
+enum xh_err worker_webhook_prune(struct job_ctx *ctx);
 
 /* A new xh_db from the configuration. */
 struct xh_db *worker_db_new(const struct worker *w);

@@ -76,3 +76,8 @@ tests_fuzz_fuzz_hubspot_auth_SOURCES = tests/fuzz/fuzz_hubspot_auth.c src/hubspo
 	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
 tests_fuzz_fuzz_hubspot_auth_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_hubspot_auth_LDFLAGS = $(FUZZ_LINKFLAGS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz_xero_check
+tests_fuzz_fuzz_xero_check_SOURCES = tests/fuzz/fuzz_xero_check.c src/xero/check_wire.c
+tests_fuzz_fuzz_xero_check_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_xero_check_LDFLAGS = $(FUZZ_LINKFLAGS)

@@ -294,6 +294,26 @@ def test_audit_retention_deletes_old_events_only(inst):
     w.stop()
 
 
+def test_webhook_prune_deletes_old_log_lines_and_handled_events_only(inst):
+    inst.q("INSERT INTO webhook_delivery (vendor, received_at, status, verified, outcome)"
+           " SELECT 'xero', now() - interval '40 days', 200, true, 'stored'"
+           " FROM generate_series(1, 5)")
+    inst.q("INSERT INTO webhook_delivery (vendor, status, verified, outcome)"
+           " VALUES ('hubspot', 200, true, 'stored')")
+    old = "now() - interval '40 days'"
+    inst.q("INSERT INTO webhook_event (vendor, dedupe_key, body, received_at, processed_at)"
+           " VALUES ('hubspot', 'old-handled', 'x', %s, now()),"
+           " ('hubspot', 'old-unhandled', 'x', %s, NULL), ('xero', 'old-xero', 'x', %s, NULL),"
+           " ('hubspot', 'new-handled', 'x', now(), now())" % (old, old, old))
+    w = inst.worker(fast_config(inst))
+    assert wait_for(lambda: inst.one("SELECT state FROM job WHERE kind = 'webhook.prune'")
+                    == "completed", timeout=20)
+    w.stop()
+    assert inst.q("SELECT vendor FROM webhook_delivery") == [("hubspot",)]
+    assert sorted(r[0] for r in inst.q("SELECT dedupe_key FROM webhook_event")) == [
+        "new-handled", "old-unhandled"]
+
+
 def test_cli_list_show_cancel_retry(inst):
     inst.q("INSERT INTO link (name) VALUES ('l')")
     a = inst.cli("jobs", "enqueue", "test.noop", "--link", "1", "--delay-ms", "600000")

@@ -371,6 +371,24 @@ def test_hubspot_deliveries_signed_by_the_simulator_are_stored_once(hs):
     assert len(hs.events()) == 4
 
 
+def test_a_hubspot_delivery_enqueues_one_handling_job_per_link_and_a_duplicate_none(hs):
+    body = json.dumps([_hs_event(hs.portal, 61), _hs_event(hs.portal, 62, obj=303),
+                       _hs_event(hs.portal + 1, 63)]).encode()
+    assert hs.post(body).status == 200
+    (jobs, links), = hs.rows("SELECT job_ids, link_ids FROM webhook_delivery WHERE vendor ="
+                             " 'hubspot' ORDER BY id DESC LIMIT 1")
+    assert links == [hs.link] and len(jobs) == 1
+    assert hs.one("SELECT kind || ':' || link_id FROM job WHERE id = %s", (jobs[0],)) == \
+        "hubspot.events:%d" % hs.link
+    assert hs.post(body).status == 200  # the same events again: stored before, nothing new
+    (jobs, outcome), = hs.rows("SELECT job_ids, outcome FROM webhook_delivery WHERE vendor ="
+                               " 'hubspot' ORDER BY id DESC LIMIT 1")
+    assert (jobs, outcome) == ([], "duplicate")
+    # The stack's worker handles them: the events are marked, nothing is left.
+    assert wait_for(lambda: hs.one("SELECT count(*) FROM webhook_event WHERE link_id = %s"
+                                   " AND processed_at IS NULL", (hs.link,)) == 0, 20)
+
+
 def test_hubspot_stale_forged_legacy_and_unknown_portal(hs):
     body = json.dumps([_hs_event(hs.portal, 50)]).encode()
     now = int(time.time() * 1000)

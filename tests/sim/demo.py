@@ -136,22 +136,27 @@ class Demo:
                  % (timeout, link))
 
     def report(self, link, since, xero_calls, hs_reqs):
-        rows = self.sql("SELECT object, coalesce(sum((detail->>'read')::bigint), 0),"
-                        " coalesce(sum((detail->>'written')::bigint), 0),"
-                        " coalesce(sum((detail->>'excluded')::bigint), 0),"
-                        " coalesce(sum((detail->>'failed')::bigint), 0)"
+        """Per object: mirrored now, written by this run (audit), and the state now:
+        in HubSpot, excluded (with why in `xhsync link show`), failed."""
+        rows = self.sql("SELECT object, coalesce(sum((detail->>'written')::bigint), 0)"
                         " FROM audit_event WHERE link_id = :'p0'::bigint AND action = 'push'"
                         " AND at >= :'p1'::timestamptz GROUP BY object", link, since)
-        got = {r[0]: r[1:] for r in rows}
+        wrote = {r[0]: r[1] for r in rows}
+        state = {r[0]: r[1:] for r in self.sql(
+            "SELECT object, count(*) FILTER (WHERE hubspot_id IS NOT NULL),"
+            " count(*) FILTER (WHERE excluded IS NOT NULL),"
+            " count(*) FILTER (WHERE failed_hash IS NOT NULL OR last_error IS NOT NULL)"
+            " FROM hubspot_ref WHERE link_id = :'p0'::bigint GROUP BY object", link)}
         mirrored = dict(self.sql("SELECT object, count(*) FROM xero_record"
                                  " WHERE link_id = :'p0'::bigint GROUP BY object", link))
-        print("\n%-10s %10s %10s %10s %10s" % ("OBJECT", "MIRRORED", "WRITTEN", "EXCLUDED",
-                                               "FAILED"))
+        print("\n%-10s %10s %12s %12s %10s %10s" % ("OBJECT", "MIRRORED", "IN HUBSPOT",
+                                                   "WRITTEN NOW", "EXCLUDED", "FAILED"))
         written = 0
         for obj, src in OBJECTS:
-            r = got.get(obj, ["0", "0", "0", "0"])
-            written += int(r[1])
-            print("%-10s %10s %10s %10s %10s" % (obj, mirrored.get(src, "0"), r[1], r[2], r[3]))
+            st = state.get(obj, ["0", "0", "0"])
+            written += int(wrote.get(obj, 0))
+            print("%-10s %10s %12s %12s %10s %10s" % (obj, mirrored.get(src, "0"), st[0],
+                                                    wrote.get(obj, "0"), st[1], st[2]))
         writes = [e for e in hs_reqs if e.get("method") != "GET" and "/search" not in e["path"]
                   and not e["path"].endswith("/batch/read") and e["path"].startswith("/crm/")]
         print("\nXero calls: %d   HubSpot calls: %d (writes: %d)" % (

@@ -116,3 +116,8 @@ tests_unit_test_hubspot_auth_SOURCES = tests/unit/test_hubspot_auth.c src/hubspo
 	src/hubspot/oauth.c src/hubspot/auth.c src/hubspot/bootstrap_spec.c
 tests_unit_test_hubspot_auth_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_hubspot_auth_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_xero_check
+tests_unit_test_xero_check_SOURCES = tests/unit/test_xero_check.c src/xero/check_wire.c
+tests_unit_test_xero_check_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_xero_check_LDADD = $(UNIT_LIBS)

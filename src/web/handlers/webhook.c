@@ -26,26 +26,15 @@ static const struct xh_sql wh_sql[WH__MAX] = {
      11},
 };
 
-/* The process's keyring: read once, kept until exit (a web child serves many requests). */
-static struct xh_keyring wh_keyring;
-static int wh_keyring_state; /* 0 not read, 1 read, -1 unreadable */
-
 enum xh_err
 web_wh_keys(struct web_ctx *ctx, struct xh_arena *a, const char *vendor, const char ***keys,
             size_t *n)
 {
-	char err[256];
+	const struct xh_keyring *kr = web_keyring(ctx);
 
-	if (wh_keyring_state == 0) {
-		wh_keyring_state = 1;
-		if (xh_keyring_load(ctx->cfg->secrets.key_file, &wh_keyring, err, sizeof(err))) {
-			xh_log(XH_LOG_ERROR, "webhook.keyring", "error", err, NULL);
-			wh_keyring_state = -1;
-		}
-	}
-	if (wh_keyring_state < 0)
+	if (kr == NULL)
 		return XH_ERR_CONFIG;
-	return xh_webhook_keys_load(ctx->db, &wh_keyring, a, vendor, keys, n);
+	return xh_webhook_keys_load(ctx->db, kr, a, vendor, keys, n);
 }
 
 char *

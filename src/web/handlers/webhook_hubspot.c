@@ -9,9 +9,9 @@
  * the body is parsed. Each verified event is stored once in
  * webhook_event under a composite key (portal, app, subscription, event
  * id, time, object), so a retried delivery adds nothing; events of
- * portals no link has are stored and counted. The handling of the stored
- * events (merges, deletions, property edits) needs the sync engine's push
- * and is not done here.
+ * portals no link has are stored and counted. In the same transaction one
+ * debounced hubspot.events job per link with new events is enqueued; it
+ * handles merges, deletions and property edits (src/sync/hs_events.c).
  */
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -19,11 +19,13 @@
 #include <time.h>
 
 #include "hubspot/webhook.h"
+#include "job.h"
 #include "log.h"
 #include "web/handlers/webhook.h"
 
 enum wh_hs_sql {
 	WHS_EVENTS, /* WHS_EVENTS */
+	WHS_JOBS,   /* WHS_JOBS */
 	WHS__MAX
 };
 
@@ -56,9 +58,12 @@ static const struct xh_sql whs_sql[WHS__MAX] = {
      "  WHEN count(*) = 0 THEN 'duplicate' ELSE 'stored' END, $2::int, count(*),"
      "  count(*) FILTER (WHERE link_id IS NULL),"
      "  coalesce(array_agg(DISTINCT link_id) FILTER (WHERE link_id IS NOT NULL), '{}') FROM ins"
-     "  RETURNING outcome, new_events, unknown, status)"
-     " SELECT outcome, new_events, unknown, status FROM log",
+     "  RETURNING id, outcome, new_events, unknown, status, link_ids)"
+     " SELECT outcome, new_events, unknown, status, id, array_to_string(link_ids, ',') FROM log",
      3},
+    /* WHS_JOBS: the handling jobs a delivery enqueued, on its log line */
+    {"web_hubspot_jobs",
+     "UPDATE webhook_delivery SET job_ids = $2::bigint[] WHERE id = $1::bigint", 2},
 };
 /* clang-format on */
 
@@ -113,22 +118,72 @@ events_json(struct xh_arena *a, const struct hubspot_wh_payload *p)
 	return s;
 }
 
-/* Stores the events and the log line; XH_ERR_DB if PostgreSQL fails (nothing is kept). */
+/*
+ * Enqueues one debounced hubspot.events job for each link in the comma
+ * list links (the links of the new events) and notes them on the log line.
+ */
 static enum xh_err
-store(struct whs_run *r)
+enqueue_handling(struct whs_run *r, const char *delivery, const char *links)
 {
 	struct xh_arena *a = r->req->arena;
-	PGresult *res = NULL;
+	struct xh_buf ids;
+	enum xh_err e = XH_OK;
+	const char *p = links;
 
-	if (xh_db_execv(r->ctx->db, &whs_sql[WHS_EVENTS], &res, events_json(a, &r->p),
+	if (*links == '\0')
+		return XH_OK;
+	xh_buf_init(&ids);
+	xh_buf_putc(&ids, '{');
+	while (e == XH_OK && *p) {
+		struct job_new jn = {0};
+		long long job = 0;
+
+		jn.kind = HUBSPOT_EVENTS_KIND;
+		jn.link_id = strtoll(p, (char **)&p, 10);
+		jn.delay_ms = r->ctx->cfg->webhook.debounce_ms;
+		jn.unique_key = job_unique_key(a, HUBSPOT_EVENTS_KIND, jn.link_id, NULL);
+		e = job_enqueue(r->ctx->db, &jn, &job, NULL);
+		xh_buf_printf(&ids, "%s%lld", ids.len > 1 ? "," : "", job);
+		p += *p == ',';
+	}
+	xh_buf_putc(&ids, '}');
+	if (e == XH_OK)
+		e = xh_db_execv(r->ctx->db, &whs_sql[WHS_JOBS], NULL, delivery,
+		                xh_buf_dup(a, &ids));
+	xh_buf_free(&ids);
+	return e;
+}
+
+/* The delivery's statement and its jobs; in the caller's transaction. */
+static enum xh_err
+store_tx(struct xh_db *db, void *arg)
+{
+	struct whs_run *r = arg;
+	struct xh_arena *a = r->req->arena;
+	PGresult *res = NULL;
+	enum xh_err e;
+
+	if (xh_db_execv(db, &whs_sql[WHS_EVENTS], &res, events_json(a, &r->p),
 	                xh_printf(a, "%zu", r->p.nevents), r->legacy ? "true" : "false"))
 		return XH_ERR_DB;
 	r->log.status = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
 	r->log.outcome = xh_strdup(a, PQgetvalue(res, 0, 0));
 	r->log.new_events = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	r->log.unknown = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	e = enqueue_handling(r, xh_strdup(a, PQgetvalue(res, 0, 4)),
+	                     xh_strdup(a, PQgetvalue(res, 0, 5)));
 	PQclear(res);
-	return XH_OK;
+	return e;
+}
+
+/*
+ * Stores the events, the log line and the handling jobs in one
+ * transaction; XH_ERR_DB if PostgreSQL fails (nothing is kept).
+ */
+static enum xh_err
+store(struct whs_run *r)
+{
+	return xh_db_tx(r->ctx->db, store_tx, r) == XH_OK ? XH_OK : XH_ERR_DB;
 }
 
 /* The refusal for a signature check's outcome. */
