@@ -309,3 +309,17 @@ def test_link_filters_exclude_old_foreign_and_non_customer_records_with_reasons(
     s.cli_ok("link", "set", str(s.link), "currencies=")
     s.sync()
     assert usd["InvoiceID"].lower() in by_prop(s.store("invoices"), "xero_invoice_id")
+
+
+def test_an_archived_xero_contact_is_marked_never_deleted(s):
+    s.sync()
+    c = next(c for c in s.xero_objects("Contacts") if c.get("ContactStatus") == "ACTIVE")
+    cid = c["ContactID"].lower()
+    hid = company_of(s, cid)
+    edit(s, "Contacts", {"ContactID": c["ContactID"], "ContactStatus": "ARCHIVED"})
+    before = s.hubspot_writes()
+    s.sync()
+    new = new_writes(s, before)
+    assert not [e for e in new if e["path"].endswith("/batch/archive")]
+    assert company_of(s, cid)["xero_status"] == "ARCHIVED"
+    assert company_of(s, cid)["name"] == hid["name"]
