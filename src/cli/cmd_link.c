@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "conflict.h"
 #include "sync/link_settings.h"
 #include "sync/link_ops.h"
 #include "sync/push_sql.h"
@@ -42,6 +43,10 @@ const struct cli_cmd cli_link_cmds[] = {
      "disconnect from Xero (its connection removed, tokens destroyed); --purge also deletes the "
      "mirror and audit trail",
      NULL},
+    {"conflicts", cmd_link_conflicts, CLI_NEEDS_DB, "LINK",
+     "Xero contacts whose first push matched more than one HubSpot company", NULL},
+    {"resolve", cmd_link_resolve, CLI_NEEDS_DB, "LINK XERO_ID HUBSPOT_ID|new",
+     "settle a conflict: adopt that HubSpot company, or create a new one", NULL},
     {NULL, NULL, CLI_NEEDS_NOTHING, NULL, NULL, NULL},
 };
 
@@ -165,7 +170,9 @@ cmd_link_show(struct cli_ctx *ctx, int argc, char **argv)
 	       PQgetvalue(res, 0, 2)[0] ? " (" : "", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
 	       PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
 	PQclear(res);
-	return show_details(ctx, argv[1], link);
+	if ((rc = show_details(ctx, argv[1], link)) != CLI_OK)
+		return rc;
+	return link_conflicts_print(ctx, argv[1], 1);
 }
 
 /* The keys link set accepts, for its error message. */

@@ -15,7 +15,8 @@
 #include "xero/pull.h"
 
 /* The objects `push` takes by default, in the order parents come first. */
-static const enum sync_object push_all[] = {SO_COMPANY, SO_CONTACT, SO_INVOICE, SO_PRODUCT};
+static const enum sync_object push_all[] = {SO_COMPANY, SO_CONTACT, SO_INVOICE,
+                                            SO_PRODUCT, SO_PAYMENT, SO_NOTE};
 
 /* Enqueues one push and says so. */
 static int

@@ -8,7 +8,7 @@ xhsync_SOURCES += src/cli/cmd_jobs.c src/cli/cmd_credential.c
 xhsync_SOURCES += src/cli/cmd_sync.c src/xero/pull_wire.c
 xhsync_SOURCES += src/cli/cmd_webhook.c
 xhsync_SOURCES += src/cli/cmd_mapping.c $(SYNC_MAP_SOURCES) src/sync/map_store.h src/sync/map_store.c
-xhsync_SOURCES += src/cli/cmd_link.c src/cli/cmd_push.c src/sync/push.h src/sync/push_jobs.c \
+xhsync_SOURCES += src/cli/cmd_link.c src/cli/conflict.h src/cli/cmd_conflict.c src/cli/cmd_push.c src/sync/push.h src/sync/push_jobs.c \
 	src/sync/push_sql.h src/sync/push_sql.c
 xhsync_SOURCES += src/cli/cmd_hubspot.c \
 	$(HUBSPOT_AUTH_SOURCES) \

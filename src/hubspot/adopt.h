@@ -21,4 +21,14 @@
 enum xh_err hubspot_adopt(struct job_ctx *ctx);
 enum xh_err hubspot_properties(struct job_ctx *ctx);
 
+/*
+ * adopt_match.c: on the first push of the job's link, adopts the portal's
+ * companies without a Xero id that match one Xero contact by match_key
+ * (domain|name|contact_number|none) and lists every ambiguous match as a
+ * conflict (sync_conflict); then marks the link adopted
+ * (link.hubspot_adopted_at). XH_OK with the counts, or the job's outcome.
+ */
+enum xh_err hubspot_adopt_match(struct job_ctx *ctx, const char *match_key, long long *adopted,
+                                long long *conflicts);
+
 #endif

@@ -25,6 +25,8 @@ static const struct {
     {HS_PAYMENT, HS_INVOICE, 542},   /* PAYMENT_TO_INVOICE */
     {HS_PAYMENT, HS_CONTACT, 387},   /* PAYMENT_TO_CONTACT */
     {HS_PAYMENT, HS_COMPANY, 389},   /* PAYMENT_TO_COMPANY */
+    {HS_NOTE, HS_COMPANY, 190},      /* NOTE_TO_COMPANY */
+    {HS_NOTE, HS_CONTACT, 202},      /* NOTE_TO_CONTACT */
 };
 
 int

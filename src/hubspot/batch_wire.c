@@ -18,6 +18,7 @@ static const struct hs_object_info object_table[HS_OBJECT__MAX] = {
     {"line_item", "line_items", "0-8", "xero_line_item_id", 0},               /* HS_LINE_ITEM */
     {"product", "products", "0-7", "xero_item_id", 0},                        /* HS_PRODUCT */
     {"commerce_payment", "commerce_payments", "0-101", "xero_payment_id", 0}, /* HS_PAYMENT */
+    {"note", "notes", "0-46", NULL, 0},                                       /* HS_NOTE */
 };
 
 static const char *const op_names[HS_OP__MAX] = {
@@ -132,7 +133,7 @@ props_copy(const struct hs_object_info *o, const struct hs_input *in, int with_k
 		p = NULL;
 	if (p == NULL)
 		p = json_object_new_object();
-	if (with_key && in->key != NULL)
+	if (with_key && in->key != NULL && o->id_prop != NULL)
 		json_object_object_add(p, o->id_prop, json_object_new_string(in->key));
 	return p;
 }
@@ -167,8 +168,10 @@ input_json(const struct hs_object_info *o, enum hs_op op, const struct hs_input 
 	json_object *j;
 	int by_key = in->id == NULL;
 
-	if ((op == HS_ARCHIVE && in->id == NULL) || (op != HS_ARCHIVE && by_key && in->key == NULL))
-		return NULL;
+	if ((op == HS_ARCHIVE && in->id == NULL) ||
+	    (op != HS_ARCHIVE && by_key && in->key == NULL) ||
+	    (op != HS_CREATE && by_key && o->id_prop == NULL))
+		return NULL; /* an object without id_prop is created, then written by id */
 	j = json_object_new_object();
 	if (op != HS_CREATE)
 		json_object_object_add(j, "id", json_object_new_string(by_key ? in->key : in->id));
@@ -282,7 +285,7 @@ result_member(const struct hs_object_info *o, json_object *r, const struct hs_in
 	json_object *props;
 	int k = by_trace(str_field(r, "objectWriteTraceId"), members, m);
 
-	if (k < 0 && json_object_object_get_ex(r, "properties", &props))
+	if (k < 0 && o->id_prop != NULL && json_object_object_get_ex(r, "properties", &props))
 		k = by_value(o, str_field(props, o->id_prop), 0, in, members, m);
 	if (k < 0)
 		k = by_value(o, str_field(r, "id"), 1, in, members, m);

@@ -10,7 +10,7 @@
 
 static const struct hubspot_bs_object objects[] = {
     {"company", "companies"},    {"contact", "contacts"}, {"invoice", "invoices"},
-    {"line_item", "line_items"}, {"product", "products"},
+    {"line_item", "line_items"}, {"product", "products"}, {"commerce_payment", "commerce_payments"},
 };
 
 #define S "string", "text"
@@ -52,6 +52,8 @@ static const struct hubspot_prop_spec specs[] = {
     {"line_item", "xero_tax_type", "Xero tax type", S, 0, 0, "The line's tax type in Xero"},
     {"line_item", "xero_line_amount", "Xero line amount", N, 0, 0, "The line's amount in Xero"},
     {"product", "xero_item_id", "Xero item ID", S, 1, 0, "The Xero ItemID (xhsync key)"},
+    {"commerce_payment", "xero_payment_id", "Xero payment ID", S, 1, 0,
+     "The Xero PaymentID (xhsync key)"},
 };
 
 #undef S

@@ -42,6 +42,7 @@ enum hs_object {
 	HS_LINE_ITEM, /* HS_LINE_ITEM */
 	HS_PRODUCT,   /* HS_PRODUCT */
 	HS_PAYMENT,   /* HS_PAYMENT */
+	HS_NOTE,      /* HS_NOTE: no unique property; created, then updated by its stored id */
 	HS_OBJECT__MAX
 };
 
@@ -49,7 +50,7 @@ struct hs_object_info {
 	const char *name;    /* hubspot_ref.object, hubspot.write "object" */
 	const char *path;    /* {objectType} in /crm/v3/objects/{objectType} */
 	const char *type_id; /* "0-2" */
-	const char *id_prop; /* the unique property that keys writes */
+	const char *id_prop; /* the unique property that keys writes; NULL: by stored id */
 	int fold_case;       /* id_prop compares case-insensitively (email) */
 };
 

@@ -157,42 +157,6 @@ write_lines(struct wr_job *w, struct wr_rec **recs, int m, char ***gone, int *ng
 	return XH_OK;
 }
 
-/* The associations of the written records, one v4 batch per target object. */
-static enum xh_err
-write_assocs(struct wr_job *w, struct wr_rec **recs, int m)
-{
-	struct xh_arena *a = w->c.ctx->arena;
-	struct hs_link *l = xh_alloc(a, sizeof(*l) * (size_t)(m + 1));
-	struct wr_assoc **back = xh_alloc(a, sizeof(*back) * (size_t)(m + 1));
-	enum xh_err err;
-
-	for (int t = 0; t < HS_OBJECT__MAX; t++) {
-		int n = 0;
-
-		for (int i = 0; i < m; i++)
-			for (int k = 0; k < recs[i]->nassoc; k++)
-				if ((int)recs[i]->assoc[k].to == t &&
-				    recs[i]->in.out.r == HS_R_OK && recs[i]->refused == NULL) {
-					l[n] = (struct hs_link){recs[i]->in.out.hubspot_id,
-					                        recs[i]->assoc[k].hubspot_id, 0};
-					back[n++] = &recs[i]->assoc[k];
-				}
-		if (n == 0)
-			continue;
-		if ((err = hs_assoc_batch(&w->c, w->o, (enum hs_object)t, l, n, 0)) != XH_OK)
-			return err;
-		for (int i = 0; i < n; i++)
-			back[i]->ok = l[i].ok;
-	}
-	for (int i = 0; i < m; i++)
-		for (int k = 0; k < recs[i]->nassoc && recs[i]->refused == NULL; k++)
-			if (recs[i]->in.out.r == HS_R_OK && !recs[i]->assoc[k].ok)
-				recs[i]->refused = xh_printf(a, "association to %s %s refused",
-				                             hs_object(recs[i]->assoc[k].to)->name,
-				                             recs[i]->assoc[k].xero_id);
-	return XH_OK;
-}
-
 /* 1 if invoice r may be open or paid: an associated contact and a line item. */
 static int
 may_open(const struct wr_rec *r)
@@ -247,6 +211,73 @@ write_status(struct wr_job *w, struct wr_rec **recs, int m)
 	return XH_OK;
 }
 
+/* 1 if r is written by its stored HubSpot id rather than its unique property. */
+static int
+by_id(const struct wr_job *w, const struct wr_rec *r)
+{
+	if (r->ref == NULL || r->ref->hubspot_id == NULL)
+		return 0;
+	/* a company adopted on the first push carries no xero_contact_id yet */
+	return hs_object(w->o)->id_prop == NULL || (w->o == HS_COMPANY && r->ref->hash == NULL);
+}
+
+/*
+ * The records' own write: upserts by the unique property; a record of an
+ * object without one (notes), or an adopted company, written before is
+ * updated by its stored id; a new note is created with its associations
+ * inline, which then count as made.
+ */
+static enum xh_err
+write_main(struct wr_job *w, struct wr_rec **recs, int m, struct hs_input *in)
+{
+	struct xh_arena *a = w->c.ctx->arena;
+	struct hs_input *ups = xh_alloc(a, sizeof(*ups) * (size_t)(m + 1));
+	struct hs_input *upd = xh_alloc(a, sizeof(*upd) * (size_t)(m + 1));
+	struct hs_input *cre = xh_alloc(a, sizeof(*cre) * (size_t)(m + 1));
+	int *si = xh_alloc(a, sizeof(int) * (size_t)(m + 1)), ns = 0;
+	int *ui = xh_alloc(a, sizeof(int) * (size_t)(m + 1)),
+	    *ci = xh_alloc(a, sizeof(int) * (size_t)(m + 1));
+	int nu = 0, nc = 0;
+	enum xh_err err;
+
+	for (int i = 0; i < m; i++) {
+		struct wr_rec *r = recs[i];
+		struct hs_assoc *as;
+
+		if (by_id(w, r)) {
+			upd[nu] = (struct hs_input){.id = r->ref->hubspot_id, .props = in[i].props};
+			ui[nu++] = i;
+			continue;
+		}
+		if (hs_object(w->o)->id_prop != NULL) {
+			ups[ns] = in[i];
+			si[ns++] = i;
+			continue;
+		}
+		as = xh_alloc(a, sizeof(*as) * (size_t)(r->nassoc + 1));
+		for (int k = 0; k < r->nassoc; k++)
+			as[k] = (struct hs_assoc){r->assoc[k].to, r->assoc[k].hubspot_id,
+			                          hs_assoc_type(w->o, r->assoc[k].to)};
+		cre[nc] = (struct hs_input){
+		    .key = in[i].key, .props = in[i].props, .assoc = as, .nassoc = r->nassoc};
+		ci[nc++] = i;
+	}
+	if ((err = hs_batch(&w->c, w->o, HS_UPSERT, ups, ns)) != XH_OK ||
+	    (err = hs_batch(&w->c, w->o, HS_UPDATE, upd, nu)) != XH_OK ||
+	    (err = hs_batch(&w->c, w->o, HS_CREATE, cre, nc)) != XH_OK)
+		return err;
+	for (int j = 0; j < ns; j++)
+		in[si[j]].out = ups[j].out;
+	for (int j = 0; j < nu; j++)
+		in[ui[j]].out = upd[j].out;
+	for (int j = 0; j < nc; j++) {
+		in[ci[j]].out = cre[j].out;
+		for (int k = 0; k < recs[ci[j]]->nassoc && cre[j].out.r == HS_R_OK; k++)
+			recs[ci[j]]->assoc[k].known = recs[ci[j]]->assoc[k].ok = 1;
+	}
+	return XH_OK;
+}
+
 /* One planned batch: upsert, lines, associations, status, store. */
 static enum xh_err
 write_group(struct wr_job *w, struct wr_rec **recs, int m)
@@ -256,17 +287,19 @@ write_group(struct wr_job *w, struct wr_rec **recs, int m)
 	int ngone = 0;
 	enum xh_err err;
 
-	if ((err = hs_batch(&w->c, w->o, HS_UPSERT, in, m)) != XH_OK)
+	if ((err = write_main(w, recs, m, in)) != XH_OK)
 		return err;
 	for (int i = 0; i < m; i++)
 		recs[i]->in.out = in[i].out;
 	if (w->o == HS_INVOICE && (err = write_lines(w, recs, m, &gone, &ngone)) != XH_OK)
 		return err;
-	if ((err = write_assocs(w, recs, m)) != XH_OK)
+	if ((err = wr_write_assocs(w, recs, m)) != XH_OK)
 		return err;
 	if (w->o == HS_INVOICE && (err = write_status(w, recs, m)) != XH_OK)
 		return err;
-	return wr_store(w->c.ctx, w->c.link_id, w->o, recs, m, gone, ngone);
+	if ((err = wr_store(w->c.ctx, w->c.link_id, w->o, recs, m, gone, ngone)) != XH_OK)
+		return err;
+	return wr_assoc_save(w, recs, m);
 }
 
 /* Upsert: refused inputs are stored at once; the rest in planned batches. */

@@ -20,7 +20,9 @@
  *   "associations": [{"object": name, "xero_id": UUID}, ...]  records
  *                 already pushed (hubspot_ref), associated with the type
  *                 of the pair (contact->company 279, invoice->contact 177,
- *                 invoice->company 179, payment->invoice 542, ...)
+ *                 invoice->company 179, payment->invoice 542, ...);
+ *                 created once (hubspot_ref.assoc, write_assoc.c): again
+ *                 only when the target changed, the old one removed then
  *   "lines":      invoices only: the invoice's line items, each
  *                 {"xero_id": LineItemID, "hash", "properties"}. New lines
  *                 are created with their invoice association (410) in the

@@ -102,8 +102,8 @@ parse_assocs(struct job_ctx *ctx, json_object *o, struct wr_rec *r, enum hs_obje
 		    !xero_is_uuid(x))
 			return job_error(ctx, XH_ERR_INVAL,
 			                 "association %zu: bad object or xero_id", k);
-		r->assoc[r->nassoc++] =
-		    (struct wr_assoc){(enum hs_object)to, lower_dup(ctx->arena, x), NULL, 0};
+		r->assoc[r->nassoc++] = (struct wr_assoc){.to = (enum hs_object)to,
+		                                          .xero_id = lower_dup(ctx->arena, x)};
 	}
 	return XH_OK;
 }

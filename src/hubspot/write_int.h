@@ -33,6 +33,8 @@ struct wr_assoc {
 	char *xero_id;
 	const char *hubspot_id; /* resolved from hubspot_ref */
 	int ok;
+	int known;          /* created before from this record to this target: no call */
+	const char *old_id; /* the target it was created to before, if another one */
 };
 
 /* One input of the job. */
@@ -81,6 +83,15 @@ struct wr_ref *wr_find_ref(struct wr_ref *refs, int n, const char *xero_id);
  */
 enum xh_err wr_store(struct job_ctx *ctx, long long link, enum hs_object o, struct wr_rec **recs,
                      int n, char **gone_lines, int ngone);
+/*
+ * write_assoc.c: the associations of the written records recs[0..m-1],
+ * created only when new or when their target changed (the old one is
+ * removed then), and what was created kept in hubspot_ref.assoc; save
+ * runs after wr_store.
+ */
+enum xh_err wr_write_assocs(struct wr_job *w, struct wr_rec **recs, int m);
+enum xh_err wr_assoc_save(struct wr_job *w, struct wr_rec **recs, int m);
+
 /* Archive op: removes the refs of xero ids, with an audit_event each. */
 enum xh_err wr_forget(struct job_ctx *ctx, long long link, enum hs_object o, char **ids, int n);
 

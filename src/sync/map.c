@@ -13,11 +13,13 @@ static const struct {
 	const char *name;
 	const char *source;
 } object_table[SO__MAX] = {
-    {"company", "contact"},   /* SO_COMPANY */
-    {"contact", "contact"},   /* SO_CONTACT */
-    {"invoice", "invoice"},   /* SO_INVOICE */
-    {"line_item", "invoice"}, /* SO_LINE_ITEM */
-    {"product", "item"},      /* SO_PRODUCT */
+    {"company", "contact"},          /* SO_COMPANY */
+    {"contact", "contact"},          /* SO_CONTACT */
+    {"invoice", "invoice"},          /* SO_INVOICE */
+    {"line_item", "invoice"},        /* SO_LINE_ITEM */
+    {"product", "item"},             /* SO_PRODUCT */
+    {"commerce_payment", "payment"}, /* SO_PAYMENT */
+    {"note", "credit_note"},         /* SO_NOTE */
 };
 
 const char *

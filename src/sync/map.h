@@ -47,6 +47,8 @@ enum sync_object {
 	SO_INVOICE,   /* SO_INVOICE: from a Xero sales invoice */
 	SO_LINE_ITEM, /* SO_LINE_ITEM: one of an invoice's LineItems[] */
 	SO_PRODUCT,   /* SO_PRODUCT: from a Xero item */
+	SO_PAYMENT,   /* SO_PAYMENT: a commerce payment from a Xero payment (paid_mode payment) */
+	SO_NOTE,      /* SO_NOTE: a note on the company's timeline from a Xero credit note */
 	SO__MAX
 };
 

@@ -89,6 +89,22 @@ static const struct sync_default product_rules[] = {
     {"price", "SalesDetails.UnitPrice", "money", 0, 0},
 };
 
+/* A commerce payment associated with its invoice (link setting paid_mode=payment). */
+static const struct sync_default payment_rules[] = {
+    {"xero_payment_id", "PaymentID", "lower", 1, 1},
+    {"hs_initial_amount", "Amount", "money", 1, 1},
+    {"hs_initiated_date", "Date", "date", 1, 0},
+    {"hs_currency_code", "Invoice.CurrencyCode", "text", 0, 0},
+    {"hs_reference_number", "Reference", "text", 0, 0},
+    {"hs_latest_status", ".", "const:succeeded", 0, 1},
+};
+
+/* A credit note on its company's timeline; the body is written by the push (push_sql.c). */
+static const struct sync_default note_rules[] = {
+    {"hs_timestamp", "Date || DateString", "datetime", 1, 0},
+    {"hs_note_body", "_xhsync.note_body", "text", 1, 0},
+};
+
 static const struct {
 	const struct sync_default *rules;
 	int n;
@@ -98,6 +114,8 @@ static const struct {
     {invoice_rules, (int)XH_NELEM(invoice_rules)},     /* SO_INVOICE */
     {line_item_rules, (int)XH_NELEM(line_item_rules)}, /* SO_LINE_ITEM */
     {product_rules, (int)XH_NELEM(product_rules)},     /* SO_PRODUCT */
+    {payment_rules, (int)XH_NELEM(payment_rules)},     /* SO_PAYMENT */
+    {note_rules, (int)XH_NELEM(note_rules)},           /* SO_NOTE */
 };
 
 const struct sync_default *

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubspot/adopt.h"
 #include "hubspot/bootstrap.h"
 #include "hubspot/write.h"
 #include "log.h"
@@ -25,18 +26,24 @@ struct push_run {
 	char after_ts[64];
 	char after_id[40];
 	long long read, written, waiting, excluded, failed;
-	int new_only;           /* companies while invoices are still being pulled: only new ones */
-	json_object *inputs;    /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
+	int new_only; /* companies while invoices are still being pulled: only new ones */
+	int idle;     /* nothing to push for this link (commerce payments, paid_mode direct) */
+	const char
+	    *match_key;      /* companies on the link's first push: adopt by this key; else NULL */
+	json_object *inputs; /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
+	json_object *archives;  /* records gone from Xero, archived SYNC_PUSH_BATCH at a time */
 	const char *first_wait; /* the first waiting record's reason, for the summary */
 };
 
 /* The HubSpot objects whose records depend on o's, pushed after o wrote. */
-static const enum sync_object dependents[SO__MAX][2] = {
-    {SO_CONTACT, SO_INVOICE}, /* SO_COMPANY */
-    {SO_INVOICE, SO__MAX},    /* SO_CONTACT */
-    {SO__MAX, SO__MAX},       /* SO_INVOICE */
-    {SO__MAX, SO__MAX},       /* SO_LINE_ITEM */
-    {SO__MAX, SO__MAX},       /* SO_PRODUCT */
+static const enum sync_object dependents[SO__MAX][3] = {
+    {SO_CONTACT, SO_INVOICE, SO_NOTE}, /* SO_COMPANY */
+    {SO_INVOICE, SO__MAX, SO__MAX},    /* SO_CONTACT */
+    {SO_PAYMENT, SO__MAX, SO__MAX},    /* SO_INVOICE */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_LINE_ITEM */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_PRODUCT */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_PAYMENT */
+    {SO__MAX, SO__MAX, SO__MAX},       /* SO_NOTE */
 };
 
 /* Reads one candidate row into c; the doc is parsed (NULL if it does not parse). */
@@ -90,6 +97,9 @@ take(struct push_run *r, const struct sync_maps *maps, struct sync_cand *c, json
 			json_object_object_add(d.input, "note", json_object_new_string(d.why));
 		json_object_array_add(inputs, d.input);
 		return XH_OK;
+	case SV_ARCHIVE:
+		json_object_array_add(r->archives, d.input);
+		return XH_OK;
 	case SV_WAIT:
 		if (r->waiting++ == 0)
 			r->first_wait = xh_printf(r->ctx->arena, "%s: %s", c->xero_id, d.why);
@@ -124,7 +134,7 @@ count_refused(struct push_run *r, json_object *inputs)
  * the limiter shares the portal's budget with every other writer.
  */
 static enum xh_err
-write_batch(struct push_run *r, json_object *inputs)
+write_batch(struct push_run *r, json_object *inputs, const char *op)
 {
 	json_object *args = json_object_new_object();
 	struct job inner = *r->ctx->job;
@@ -132,7 +142,7 @@ write_batch(struct push_run *r, json_object *inputs)
 	enum xh_err e;
 
 	json_object_object_add(args, "object", json_object_new_string(sync_object_name(r->o)));
-	json_object_object_add(args, "op", json_object_new_string("upsert"));
+	json_object_object_add(args, "op", json_object_new_string(op));
 	json_object_object_add(args, "inputs", json_object_get(inputs));
 	inner.args = (char *)json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN);
 	ictx.job = &inner;
@@ -156,9 +166,9 @@ write_batch(struct push_run *r, json_object *inputs)
  * do not make a call smaller than it could be.
  */
 static enum xh_err
-flush(struct push_run *r, int all)
+flush_list(struct push_run *r, json_object **list, const char *op, int all)
 {
-	size_t n = json_object_array_length(r->inputs), take;
+	size_t n = json_object_array_length(*list), take;
 	json_object *batch, *rest;
 	enum xh_err e = XH_OK;
 
@@ -167,16 +177,23 @@ flush(struct push_run *r, int all)
 		batch = json_object_new_array();
 		rest = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(
-			    i < take ? batch : rest,
-			    json_object_get(json_object_array_get_idx(r->inputs, i)));
-		json_object_put(r->inputs);
-		r->inputs = rest;
-		e = write_batch(r, batch);
+			json_object_array_add(i < take ? batch : rest,
+			                      json_object_get(json_object_array_get_idx(*list, i)));
+		json_object_put(*list);
+		*list = rest;
+		e = write_batch(r, batch, op);
 		json_object_put(batch);
 		n -= take;
 	}
 	return e;
+}
+
+static enum xh_err
+flush(struct push_run *r, int all)
+{
+	enum xh_err e = flush_list(r, &r->inputs, "upsert", all);
+
+	return e == XH_OK ? flush_list(r, &r->archives, "archive", all) : e;
 }
 
 static enum xh_err
@@ -238,7 +255,7 @@ finish(struct push_run *r)
 	char job[24], *detail;
 	enum xh_err e = XH_OK;
 
-	for (int k = 0; k < 2 && r->written > 0 && e == XH_OK; k++)
+	for (int k = 0; k < 3 && r->written > 0 && e == XH_OK; k++)
 		if (dependents[r->o][k] != SO__MAX)
 			e = sync_push_enqueue(r->ctx->db, r->ctx->arena, r->ctx->job->link_id,
 			                      dependents[r->o][k]);
@@ -277,6 +294,9 @@ check_link(struct push_run *r)
 	 * of the pass triggers, so a backfill writes each company about once.
 	 */
 	r->new_only = r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 1)[0] == 't';
+	r->idle = r->o == SO_PAYMENT && st != NULL && strcmp(PQgetvalue(res, 0, 2), "payment") != 0;
+	if (r->o == SO_COMPANY && st != NULL && PQgetvalue(res, 0, 3)[0] == 't')
+		r->match_key = xh_strdup(r->ctx->arena, PQgetvalue(res, 0, 4));
 	PQclear(res);
 	if (st == NULL)
 		return job_error(r->ctx, XH_ERR_PERMANENT, "link %s is gone", r->link);
@@ -298,6 +318,8 @@ check_bootstrap(struct push_run *r)
 	int ok = 0, lines = 1;
 	long long link = r->ctx->job->link_id;
 
+	if (r->o == SO_NOTE)
+		return XH_OK; /* notes need no property of ours */
 	if (hubspot_bootstrap_ok(r->ctx->db, link, sync_object_name(r->o), &ok) != XH_OK ||
 	    (r->o == SO_INVOICE &&
 	     hubspot_bootstrap_ok(r->ctx->db, link, "line_item", &lines) != XH_OK))
@@ -311,6 +333,36 @@ check_bootstrap(struct push_run *r)
 	                 r->link, sync_object_name(r->o), r->link);
 }
 
+/*
+ * A link's first push of companies: the portal's companies that carry a
+ * Xero id (hubspot.adopt, run inline like the writes) and those matching
+ * by match_key (hubspot_adopt_match) are adopted before any is created.
+ */
+static enum xh_err
+adopt_first(struct push_run *r)
+{
+	struct job inner = *r->ctx->job;
+	struct job_ctx ictx = *r->ctx;
+	long long adopted, conflicts;
+	enum xh_err e;
+
+	if (r->match_key == NULL)
+		return XH_OK;
+	inner.args = (char *)"{\"object\": \"company\"}";
+	ictx.job = &inner;
+	ictx.msg[0] = '\0';
+	e = hubspot_adopt(&ictx);
+	if (e == XH_OK)
+		e = hubspot_adopt_match(&ictx, r->match_key, &adopted, &conflicts);
+	r->ctx->snooze_ms = ictx.snooze_ms;
+	memcpy(r->ctx->msg, ictx.msg, sizeof(r->ctx->msg));
+	if (e == XH_OK)
+		xh_log(XH_LOG_INFO, "sync.adopt", "link", r->link, "match_key", r->match_key,
+		       "adopted", xh_printf(r->ctx->arena, "%lld", adopted), "conflicts",
+		       xh_printf(r->ctx->arena, "%lld", conflicts), NULL);
+	return e;
+}
+
 /* The run's object from the job's args. */
 static enum xh_err
 parse_object(struct job_ctx *ctx, enum sync_object *o)
@@ -322,7 +374,7 @@ parse_object(struct job_ctx *ctx, enum sync_object *o)
 	    (k = sync_object_find(name)) < 0 || push_cand_sql((enum sync_object)k) == NULL)
 		return job_error(ctx, XH_ERR_INVAL,
 		                 "sync.push needs a link and an object (company, contact, invoice, "
-		                 "product)");
+		                 "product, commerce_payment, note)");
 	*o = (enum sync_object)k;
 	return XH_OK;
 }
@@ -341,10 +393,13 @@ sync_push(struct job_ctx *ctx)
 	if ((e = parse_object(ctx, &r.o)) != XH_OK)
 		return e;
 	snprintf(r.link, sizeof(r.link), "%lld", ctx->job->link_id);
-	if ((e = check_link(&r)) != XH_OK || (e = check_bootstrap(&r)) != XH_OK ||
+	if ((e = check_link(&r)) != XH_OK || r.idle)
+		return e;
+	if ((e = check_bootstrap(&r)) != XH_OK || (e = adopt_first(&r)) != XH_OK ||
 	    (e = load_maps(&r, &maps)) != XH_OK)
 		return e;
 	r.inputs = json_object_new_array();
+	r.archives = json_object_new_array();
 	while (more && e == XH_OK) {
 		if (job_should_yield(ctx, PUSH_YIELD_MS)) {
 			ctx->snooze_ms = 100;
@@ -359,5 +414,6 @@ sync_push(struct job_ctx *ctx)
 			e = f;
 	}
 	json_object_put(r.inputs);
+	json_object_put(r.archives);
 	return e;
 }

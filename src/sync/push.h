@@ -64,7 +64,10 @@ struct sync_replay_req {
  */
 enum xh_err sync_replay(struct xh_db *db, struct xh_arena *a, struct sync_replay_req *rq, int *n);
 
-/* Job handler of sync.push; args {"object": "company"|"contact"|"invoice"|"product"}. */
+/*
+ * Job handler of sync.push; args {"object": "company"|"contact"|"invoice"|"product"|
+ * "commerce_payment"}.
+ */
 enum xh_err sync_push(struct job_ctx *ctx);
 
 /* What the push decided for one record. */
@@ -73,6 +76,7 @@ enum sync_verdict {
 	SV_WAIT,    /* SV_WAIT: a parent is not in HubSpot yet */
 	SV_EXCLUDE, /* SV_EXCLUDE: not sent, with the reason */
 	SV_FAIL,    /* SV_FAIL: the mapping refused it, with the reason */
+	SV_ARCHIVE, /* SV_ARCHIVE: gone from Xero; input {"xero_id"} for an archive write */
 	SV__MAX
 };
 

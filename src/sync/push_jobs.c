@@ -13,13 +13,13 @@
 /* Xero mirror object -> the pushes a change to it makes due. */
 static const struct {
 	const char *xero;
-	enum sync_object push[2];
+	enum sync_object push[3];
 } trigger_table[] = {
-    {"contact", {SO_COMPANY, SO_CONTACT}},
-    {"invoice", {SO_INVOICE, SO_COMPANY}}, /* the company's balances */
-    {"payment", {SO_COMPANY, SO__MAX}},    /* its last payment date */
-    {"credit_note", {SO_COMPANY, SO__MAX}},
-    {"item", {SO_PRODUCT, SO__MAX}},
+    {"contact", {SO_COMPANY, SO_CONTACT, SO__MAX}},
+    {"invoice", {SO_INVOICE, SO_COMPANY, SO__MAX}},     /* the company's balances */
+    {"payment", {SO_INVOICE, SO_COMPANY, SO_PAYMENT}},  /* paid, due, status; balances */
+    {"credit_note", {SO_INVOICE, SO_COMPANY, SO_NOTE}}, /* credited, due; timeline */
+    {"item", {SO_PRODUCT, SO__MAX, SO__MAX}},
 };
 
 void
@@ -57,7 +57,7 @@ sync_trigger(struct xh_db *db, struct xh_arena *a, long long link, const char *x
 	for (size_t i = 0; i < XH_NELEM(trigger_table); i++) {
 		if (strcmp(trigger_table[i].xero, xero_object) != 0)
 			continue;
-		for (int k = 0; k < 2 && e == XH_OK; k++)
+		for (int k = 0; k < 3 && e == XH_OK; k++)
 			if (trigger_table[i].push[k] != SO__MAX)
 				e = sync_push_enqueue(db, a, link, trigger_table[i].push[k]);
 	}

@@ -20,6 +20,16 @@ member(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The string member key of the record's "_xhsync" facts, or NULL. */
+static const char *
+fact(const struct sync_cand *c, const char *key)
+{
+	json_object *x = NULL;
+
+	json_object_object_get_ex(c->doc, "_xhsync", &x);
+	return member(x, key);
+}
+
 /* A new input {"xero_id", "hash", "properties"}; takes props. */
 static json_object *
 input_of(const struct sync_cand *c, json_object *props)
@@ -67,6 +77,11 @@ decide_company(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 {
 	json_object *props;
 
+	if (c->company_why != NULL || fact(c, "filter") != NULL) { /* a conflict, or a filter */
+		d->v = SV_EXCLUDE;
+		d->why = c->company_why != NULL ? c->company_why : fact(c, "filter");
+		return;
+	}
 	if (render(a, &maps->own, c, &props, d) == 0) {
 		d->v = SV_WRITE;
 		d->input = input_of(c, props);
@@ -169,6 +184,19 @@ voided_unsent(const struct sync_cand *c)
 	       (strcmp(st, "VOIDED") == 0 || strcmp(st, "DELETED") == 0);
 }
 
+/*
+ * paid_mode payment: HubSpot derives paid from the commerce payments
+ * associated with the invoice (HUBSPOT.md 3.3), so the invoice asks open.
+ */
+static void
+paid_through_payments(const struct sync_cand *c, json_object *props)
+{
+	const char *mode = fact(c, "paid_mode"), *st = member(props, "hs_invoice_status");
+
+	if (mode != NULL && strcmp(mode, "payment") == 0 && st != NULL && strcmp(st, "paid") == 0)
+		json_object_object_add(props, "hs_invoice_status", json_object_new_string("open"));
+}
+
 static void
 decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
                struct sync_decision *d)
@@ -179,6 +207,11 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 
 	json_object_object_get_ex(c->doc, "Contact", &contact);
 	cid = member(contact, "ContactID");
+	if (fact(c, "filter") != NULL) {
+		d->v = SV_EXCLUDE;
+		d->why = fact(c, "filter");
+		return;
+	}
 	if (voided_unsent(c)) {
 		d->v = SV_EXCLUDE;
 		d->why = "voided or deleted in Xero before it was ever sent";
@@ -198,6 +231,7 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 		json_object_put(props);
 		return;
 	}
+	paid_through_payments(c, props);
 	if (c->person_id == NULL)
 		hold_as_draft(a, props, xh_printf(a, "its contact has %s", c->person_why), d);
 	else if (json_object_array_length(lines) == 0)
@@ -210,11 +244,94 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 		associate(d->input, "contact", cid);
 }
 
+/* Archives a record pushed before (SV_ARCHIVE), or excludes one never sent, saying why. */
+static void
+gone(const struct sync_cand *c, const char *why, struct sync_decision *d)
+{
+	d->v = c->own_id != NULL ? SV_ARCHIVE : SV_EXCLUDE;
+	d->why = why;
+	if (c->own_id != NULL) {
+		d->input = json_object_new_object();
+		json_object_object_add(d->input, "xero_id", json_object_new_string(c->xero_id));
+	}
+}
+
+/* A product; an item gone from Xero's full list is archived. */
 static void
 decide_product(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
                struct sync_decision *d)
 {
-	decide_company(a, maps, c, d);
+	if (fact(c, "gone") != NULL)
+		gone(c, "gone from Xero's list of items", d);
+	else
+		decide_company(a, maps, c, d);
+}
+
+/*
+ * 0 if the candidate's parent (company_id: an invoice for a payment, a
+ * company for a note) is in HubSpot; else SV_EXCLUDE with the parent's
+ * reason, or SV_WAIT saying `waiting`.
+ */
+static int
+need_parent(struct xh_arena *a, const struct sync_cand *c, const char *what, const char *waiting,
+            struct sync_decision *d)
+{
+	if (c->company_id != NULL)
+		return 0;
+	d->v = c->company_why ? SV_EXCLUDE : SV_WAIT;
+	d->why =
+	    c->company_why ? xh_printf(a, "its %s is not sent: %s", what, c->company_why) : waiting;
+	return -1;
+}
+
+/* A commerce payment of an invoice in HubSpot (paid_mode payment); a deleted one is archived. */
+static void
+decide_payment(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
+               struct sync_decision *d)
+{
+	json_object *props, *inv = NULL;
+	const char *st = member(c->doc, "Status"), *iid;
+
+	json_object_object_get_ex(c->doc, "Invoice", &inv);
+	iid = member(inv, "InvoiceID");
+	if (st != NULL && strcmp(st, "DELETED") == 0) {
+		gone(c, "deleted in Xero", d);
+		return;
+	}
+	if (need_parent(a, c, "invoice", xh_printf(a, "waiting for invoice %s", iid ? iid : "?"),
+	                d) != 0 ||
+	    render(a, &maps->own, c, &props, d) != 0)
+		return;
+	d->v = SV_WRITE;
+	d->input = input_of(c, props);
+	associate(d->input, "invoice", iid);
+}
+
+/* A credit note as a note on its company's timeline, updated in place when it changes. */
+static void
+decide_note(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
+            struct sync_decision *d)
+{
+	json_object *props, *contact = NULL;
+	const char *st = member(c->doc, "Status"), *cid;
+
+	json_object_object_get_ex(c->doc, "Contact", &contact);
+	cid = member(contact, "ContactID");
+	if (c->own_id == NULL && st != NULL &&
+	    (strcmp(st, "VOIDED") == 0 || strcmp(st, "DELETED") == 0 || strcmp(st, "DRAFT") == 0 ||
+	     strcmp(st, "SUBMITTED") == 0)) {
+		d->v = SV_EXCLUDE;
+		d->why = "not approved in Xero, or voided or deleted before it was ever sent";
+		return;
+	}
+	if (need_parent(a, c, "company",
+	                xh_printf(a, "waiting for the company of Xero contact %s", cid ? cid : "?"),
+	                d) != 0 ||
+	    render(a, &maps->own, c, &props, d) != 0)
+		return;
+	d->v = SV_WRITE;
+	d->input = input_of(c, props);
+	associate(d->input, "company", cid);
 }
 
 typedef void decide_fn(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
@@ -226,6 +343,8 @@ static decide_fn *const decide_table[SO__MAX] = {
     decide_invoice, /* SO_INVOICE */
     NULL,           /* SO_LINE_ITEM: written with their invoice */
     decide_product, /* SO_PRODUCT */
+    decide_payment, /* SO_PAYMENT */
+    decide_note,    /* SO_NOTE */
 };
 
 void

@@ -30,19 +30,38 @@
 	".object = '" obj "' AND " alias ".xero_id = " id
 #define EMAIL_OK "'^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'"
 #define OPEN_INV "payload->>'Status' = 'AUTHORISED'"
+/* The link's settings, for the filters (xh_invoice_filter, xh_contact_filter: 0018). */
+#define SETTINGS "(SELECT settings FROM link WHERE id = $1::bigint)"
+/* {"filter": why} when a link filter leaves the record out (fl.why), else nothing. */
+#define FILTERED                                                                                   \
+	" || CASE WHEN fl.why IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('filter', fl.why) " \
+	"END"
+/* The link's paid_mode (link_settings.c): direct (default) or payment. */
+#define PAID_MODE                                                                                  \
+	"coalesce((SELECT settings->>'paid_mode' FROM link WHERE id = $1::bigint), 'direct')"
 
 /* clang-format off */
 const struct xh_sql push_sql[PS__MAX] = {
     /*
      * PS_CAND_COMPANY: a contact with its balances, summed in base currency
-     * over its invoices (one index lookup per contact, so a step reads only
-     * the contacts it looks at).
+     * over its invoices as payments and credit notes leave them
+     * (xh_invoice_effective, 0018; one index lookup per contact, so a step
+     * reads only the contacts it looks at).
      */
     {"sync_push_company",
      "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
-     "  b.bal) AS d, NULL::text AS company_id, NULL::text AS company_why,"
+     "  b.bal || CASE WHEN sc.xero_id IS NULL THEN '{}'::jsonb"
+     "  ELSE jsonb_build_object('conflict', sc.candidates) END" FILTERED ") AS d,"
+     "  NULL::text AS company_id,"
+     "  CASE WHEN sc.xero_id IS NOT NULL THEN 'more than one HubSpot company matches by '"
+     "   || sc.match_key || ' ' || sc.match_value || ' (HubSpot companies '"
+     "   || array_to_string(ARRAY(SELECT jsonb_array_elements_text(sc.candidates)), ', ')"
+     "   || '): see xhsync link conflicts' END AS company_why,"
      "  NULL::text AS person_id, NULL::text AS person_why"
-     "  FROM xero_record r CROSS JOIN LATERAL (SELECT jsonb_build_object("
+     "  FROM xero_record r LEFT JOIN sync_conflict sc ON sc.link_id = r.link_id"
+     "  AND sc.xero_id = r.xero_id AND sc.resolved_at IS NULL"
+     "  CROSS JOIN LATERAL (SELECT xh_contact_filter(" SETTINGS ", r.payload) AS why) fl"
+     "  CROSS JOIN LATERAL (SELECT jsonb_build_object("
      "   'outstanding', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
      "    FILTER (WHERE i." OPEN_INV "), 0), 2),"
      "   'overdue', round(coalesce(sum(xh_base_amount(i.payload, 'AmountDue'))"
@@ -53,8 +72,9 @@ const struct xh_sql push_sql[PS__MAX] = {
      "   'last_payment_date', max((SELECT max(xh_xero_date(p->>'Date')) FROM"
      "    jsonb_array_elements(CASE WHEN jsonb_typeof(i.payload->'Payments') = 'array'"
      "    THEN i.payload->'Payments' ELSE '[]'::jsonb END) p))::text) AS bal"
-     "   FROM xero_record i WHERE i.link_id = r.link_id AND i.object = 'invoice'"
-     "   AND xh_uuid_or_null(i.payload->'Contact'->>'ContactID') = r.xero_id) b"
+     "   FROM (SELECT xh_invoice_effective(x.link_id, x.payload) AS payload FROM xero_record x"
+     "    WHERE x.link_id = r.link_id AND x.object = 'invoice'"
+     "    AND xh_uuid_or_null(x.payload->'Contact'->>'ContactID') = r.xero_id) i) b"
      "  WHERE r.link_id = $1::bigint AND r.object = 'contact'" AFTER ")"
      TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
     /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
@@ -75,24 +95,58 @@ const struct xh_sql push_sql[PS__MAX] = {
      REF("co", "company", "r.xero_id")
      "  WHERE true" AFTER ")"
      TODO_OF("contact", ANY_AGE), 5},
-    /* PS_CAND_INVOICE: with the HubSpot company and contact of its Xero contact */
+    /*
+     * PS_CAND_INVOICE: as the mirror's payments and credit notes leave it
+     * (paid, credited, due, status), with the HubSpot company and contact
+     * of its Xero contact
+     */
     {"sync_push_invoice",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, xh_invoice_effective(r.link_id, r.payload)"
+     "  || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'contact', pe.hubspot_id,"
-     "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded)) AS d,"
+     "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded,"
+     "  'paid_mode', " PAID_MODE ")" FILTERED ") AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, pe.hubspot_id AS person_id,"
      "  pe.excluded AS person_why"
-     "  FROM xero_record r"
+     "  FROM xero_record r CROSS JOIN LATERAL (SELECT xh_invoice_filter(" SETTINGS
+     ", r.payload) AS why) fl"
      REF("co", "company", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      REF("pe", "contact", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
      "  WHERE r.link_id = $1::bigint AND r.object = 'invoice'" AFTER ")"
      TODO_OF("invoice", ANY_AGE), 5},
-    /* PS_CAND_PRODUCT */
+    /* PS_CAND_PRODUCT: an item gone from Xero (0018) says so in _xhsync.gone */
     {"sync_push_product",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload AS d, NULL::text AS company_id,"
-     "  NULL::text AS company_why, NULL::text AS person_id, NULL::text AS person_why"
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, CASE WHEN r.gone_at IS NULL THEN r.payload"
+     "  ELSE r.payload || '{\"_xhsync\": {\"gone\": \"yes\"}}'::jsonb END AS d,"
+     "  NULL::text AS company_id, NULL::text AS company_why, NULL::text AS person_id,"
+     "  NULL::text AS person_why"
      "  FROM xero_record r WHERE r.link_id = $1::bigint AND r.object = 'item'" AFTER ")"
      TODO_OF("product", ANY_AGE), 5},
+    /*
+     * PS_CAND_PAYMENT: with paid_mode payment, a payment with the HubSpot
+     * invoice of its Xero invoice (as company_id: its parent)
+     */
+    {"sync_push_payment",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  jsonb_build_object('invoice', iv.hubspot_id, 'invoice_excluded', iv.excluded)) AS d,"
+     "  iv.hubspot_id AS company_id, iv.excluded AS company_why, NULL::text AS person_id,"
+     "  NULL::text AS person_why"
+     "  FROM xero_record r"
+     REF("iv", "invoice", "xh_uuid_or_null(r.payload->'Invoice'->>'InvoiceID')")
+     "  WHERE r.link_id = $1::bigint AND r.object = 'payment' AND " PAID_MODE " = 'payment'"
+     AFTER ")"
+     TODO_OF("commerce_payment", ANY_AGE), 5},
+    /* PS_CAND_NOTE: a sales credit note with its body and the HubSpot company of its contact */
+    {"sync_push_note",
+     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "  jsonb_build_object('company', co.hubspot_id, 'company_excluded', co.excluded,"
+     "  'note_body', xh_credit_note_body(r.payload))) AS d,"
+     "  co.hubspot_id AS company_id, co.excluded AS company_why, NULL::text AS person_id,"
+     "  NULL::text AS person_why"
+     "  FROM xero_record r"
+     REF("co", "company", "xh_uuid_or_null(r.payload->'Contact'->>'ContactID')")
+     "  WHERE r.link_id = $1::bigint AND r.object = 'credit_note'" AFTER ")"
+     TODO_OF("note", ANY_AGE), 5},
     /*
      * PS_DECIDED: $4 hash hex, $5 'excluded' or 'failed', $6 the reason, $7 job.
      * An excluded record is marked looked at (pushed_hash); a failed one is
@@ -122,10 +176,16 @@ const struct xh_sql push_sql[PS__MAX] = {
     {"sync_push_summary",
      "INSERT INTO audit_event (link_id, object, action, outcome, job_id, detail)"
      " VALUES ($1::bigint, $2, 'push', 'ok', $3::bigint, $4::jsonb)", 4},
-    /* PS_LINK: the link's status, and whether a pull pass of what balances come from is open */
+    /*
+     * PS_LINK: the link's status, whether a pull pass of what balances come
+     * from is open, its paid_mode, whether its first-push adoption is to
+     * run (0018), and its match_key
+     */
     {"sync_push_link",
      "SELECT l.status, EXISTS (SELECT 1 FROM sync_cursor c WHERE c.link_id = l.id AND c.pass_open"
-     "  AND c.object IN ('invoice', 'payment', 'credit_note'))"
+     "  AND c.object IN ('invoice', 'payment', 'credit_note')),"
+     " coalesce(l.settings->>'paid_mode', 'direct'), l.hubspot_adopted_at IS NULL,"
+     " coalesce(l.settings->>'match_key', 'domain')"
      " FROM link l WHERE l.id = $1::bigint", 1},
     /*
      * PS_REPLAY: $2 object or NULL, $3 xero id or NULL (NULL: every failed
@@ -156,6 +216,8 @@ static const enum push_sql cand_table[SO__MAX] = {
     PS_CAND_INVOICE, /* SO_INVOICE */
     PS__MAX,         /* SO_LINE_ITEM: with their invoice */
     PS_CAND_PRODUCT, /* SO_PRODUCT */
+    PS_CAND_PAYMENT, /* SO_PAYMENT */
+    PS_CAND_NOTE,    /* SO_NOTE */
 };
 
 const struct xh_sql *

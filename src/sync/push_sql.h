@@ -18,6 +18,8 @@ enum push_sql {
 	PS_CAND_CONTACT, /* PS_CAND_CONTACT */
 	PS_CAND_INVOICE, /* PS_CAND_INVOICE */
 	PS_CAND_PRODUCT, /* PS_CAND_PRODUCT */
+	PS_CAND_PAYMENT, /* PS_CAND_PAYMENT */
+	PS_CAND_NOTE,    /* PS_CAND_NOTE */
 	PS_DECIDED,      /* PS_DECIDED: excluded or failed, with its audit row */
 	PS_SUMMARY,      /* PS_SUMMARY: the run's audit row */
 	PS_LINK,         /* PS_LINK: the link's status */

@@ -9,7 +9,8 @@ xhsync_worker_SOURCES = \
 xhsync_worker_SOURCES += src/xero/webhook.h src/xero/webhook.c src/xero/fetch.c
 xhsync_worker_SOURCES += $(HUBSPOT_CRM_SOURCES) src/hubspot/write.h src/hubspot/write_int.h \
 	src/hubspot/write.c src/hubspot/write_args.c src/hubspot/write_store.c \
-	src/hubspot/adopt.h src/hubspot/adopt.c
+	src/hubspot/write_assoc.c \
+	src/hubspot/adopt.h src/hubspot/adopt.c src/hubspot/adopt_match.c
 xhsync_worker_SOURCES += $(SYNC_PUSH_SOURCES)
 xhsync_worker_LDADD = libxh.a $(XH_LIBS)
 xhsync_worker_SOURCES += \

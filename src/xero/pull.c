@@ -31,6 +31,7 @@ enum pull_sql {
 	PQ_POLL,   /* PQ_POLL */
 	PQ_STUCK,  /* PQ_STUCK */
 	PQ_CLEAR,  /* PQ_CLEAR */
+	PQ_GONE,   /* PQ_GONE */
 	PQ__MAX
 };
 
@@ -130,6 +131,19 @@ static const struct xh_sql pull_sql[PQ__MAX] = {
      "UPDATE link SET status_reason = NULL, updated_at = now() WHERE id = $1::bigint"
      " AND starts_with(status_reason, 'xero.pull ' || $2 || ':')",
      2},
+    /*
+     * PQ_GONE: a full read of an unpaged object ($3 its batch): records it
+     * lacks are marked gone, and gone ones it has again are back. Returns
+     * how many changed either way.
+     */
+    {"xero_pull_gone",
+     "WITH ids AS (SELECT (e->>'i')::uuid AS id FROM jsonb_array_elements($3::jsonb) e),"
+     " back AS (UPDATE xero_record SET gone_at = NULL, fetched_at = now()" PQ_KEY
+     "  AND gone_at IS NOT NULL AND xero_id IN (SELECT id FROM ids) RETURNING 1),"
+     " gone AS (UPDATE xero_record SET gone_at = now()" PQ_KEY
+     "  AND gone_at IS NULL AND xero_id NOT IN (SELECT id FROM ids) RETURNING 1)"
+     " SELECT (SELECT count(*) FROM back) + (SELECT count(*) FROM gone)",
+     3},
 };
 /* clang-format on */
 
@@ -339,6 +353,26 @@ xero_mirror_store(struct xh_db *db, const char *link, const char *object, const 
 	return XH_OK;
 }
 
+/*
+ * After a full read of an unpaged object (Items: no paging, no deleted
+ * flag), what it lacks is gone. A read that kept nothing, or skipped a
+ * malformed record, proves nothing and marks nothing. Counts changes in
+ * page_changed, so the push is triggered.
+ */
+static enum xh_err
+mark_gone(struct xh_db *db, struct pull_run *r)
+{
+	PGresult *res = NULL;
+
+	if (r->o->paged || r->cur.since_ms >= 0 || r->page.read == 0 || r->page.skipped > 0)
+		return XH_OK;
+	if (xh_db_execv(db, &pull_sql[PQ_GONE], &res, r->link, r->o->name, r->page.batch))
+		return XH_ERR_DB;
+	r->page_changed += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return XH_OK;
+}
+
 /* The page's transaction: records, then the cursor, then (at the end) the audit. */
 static enum xh_err
 store_tx(struct xh_db *db, void *arg)
@@ -350,7 +384,8 @@ store_tx(struct xh_db *db, void *arg)
 	int moved;
 
 	if (xero_mirror_store(db, r->link, r->o->name, r->page.batch, &r->page_new,
-	                      &r->page_changed))
+	                      &r->page_changed) ||
+	    mark_gone(db, r))
 		return XH_ERR_DB;
 	/* A pass's end triggers too: pushes that waited for it (balances) go on. */
 	if ((r->page_new + r->page_changed > 0 || !r->next.open) &&

@@ -9,6 +9,8 @@ import re
 import sys
 import time
 
+import pytest
+
 from jobs_support import FAST_WORKER, ROOT, JobsInstance, add_xero_link, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
@@ -19,6 +21,17 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUS = {"DRAFT": "draft", "SUBMITTED": "draft", "AUTHORISED": "open", "PAID": "paid",
           "VOIDED": "voided", "DELETED": "voided"}
 SYNC_KINDS = ("xero.poll", "xero.pull", "sync.push")
+
+
+def by_prop(records, prop):
+    """Records keyed by one of their properties."""
+    return {r["properties"].get(prop): r for r in records}
+
+
+def assoc_ids(rec, otype):
+    """The ids of the records of otype a stored record is associated to."""
+    return {str(a["toObjectId"]) for a in rec.get("associations") or []
+            if a["toObjectType"] == otype}
 
 
 class Sync:
@@ -95,6 +108,14 @@ class Sync:
 
     def xero_objects(self, kind):
         return self.xero.get("/_sim/objects/%s/%s" % (self.tenant, kind))
+
+
+@pytest.fixture
+def s(tmp_path):
+    """The sync tests' fixture: a Sync, closed afterwards."""
+    sync = Sync(tmp_path)
+    yield sync
+    sync.inst.close()
 
 
 class Checker:

@@ -13,7 +13,7 @@ import urllib.request
 from jobs_support import FAST_WORKER, JobsInstance, wait_for
 
 PORTAL = 12345678
-OBJECTS = ("companies", "contacts", "invoices", "line_items", "products")
+OBJECTS = ("companies", "contacts", "invoices", "line_items", "products", "commerce_payments")
 
 
 class DelayProxy:
@@ -232,10 +232,10 @@ def test_bootstrap_twice_creates_each_property_once(tmp_path):
         assert hub.give_token(link, tok, portal=PORTAL).returncode == 0
         out = hub.cli("hubspot", "bootstrap", str(link))
         assert out.returncode == 0, out.stdout + out.stderr
-        assert "15 HubSpot calls, 0 problems" in out.stdout
+        assert "18 HubSpot calls, 0 problems" in out.stdout
         assert "company    xero_contact_id          created" in out.stdout
         assert "contact    email                    exists" in out.stdout
-        assert len(hub.calls("/batch/create")) == 5 and len(hub.calls("/groups")) == 5
+        assert len(hub.calls("/batch/create")) == 6 and len(hub.calls("/groups")) == 6
         company = props(hub, tok, "companies")
         assert company["xero_contact_id"]["hasUniqueValue"] is True
         assert company["xero_contact_id"]["groupName"] == "xero"
@@ -244,6 +244,7 @@ def test_bootstrap_twice_creates_each_property_once(tmp_path):
         assert props(hub, tok, "invoices")["xero_invoice_id"]["hasUniqueValue"] is True
         assert props(hub, tok, "line_items")["xero_line_item_id"]["hasUniqueValue"] is True
         assert props(hub, tok, "products")["xero_item_id"]["hasUniqueValue"] is True
+        assert props(hub, tok, "commerce_payments")["xero_payment_id"]["hasUniqueValue"] is True
         assert props(hub, tok, "contacts")["xero_contact_id"]["hasUniqueValue"] is False
         stored = hub.inst.one("SELECT hubspot_bootstrap FROM link WHERE id = %s", (link,))
         assert stored["portal"] == str(PORTAL)
@@ -259,7 +260,7 @@ def test_bootstrap_twice_creates_each_property_once(tmp_path):
         new = hub.sim.requests()[before:]
         assert [e["path"] for e in new if "/properties/" in e["path"]] == [
             "/crm/v3/properties/%s/batch/read" % o for o in OBJECTS]
-        assert len(hub.calls("/batch/create")) == 5
+        assert len(hub.calls("/batch/create")) == 6
         assert tok not in w.output()
     finally:
         hub.close()

@@ -3,25 +3,8 @@ real worker: `xhsync sync` pulls a seeded Xero organisation and the pushes
 it triggers fill a HubSpot portal. The HubSpot simulator's store is
 compared with what a checker computes from the Xero data alone, and its
 request log counts the write calls."""
-import pytest
-
-from sync_support import Checker, Sync
-
-
-@pytest.fixture
-def s(tmp_path):
-    sync = Sync(tmp_path)
-    yield sync
-    sync.inst.close()
-
-
-def by_prop(records, prop):
-    return {r["properties"].get(prop): r for r in records}
-
-
-def assoc_ids(rec, otype):
-    return {str(a["toObjectId"]) for a in rec.get("associations") or []
-            if a["toObjectType"] == otype}
+from sync_support import s  # noqa: F401  (the fixture)
+from sync_support import assoc_ids, by_prop, Checker
 
 
 def test_a_backfill_fills_hubspot_as_the_checker_says(s):

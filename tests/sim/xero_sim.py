@@ -32,6 +32,7 @@ Control API (JSON; besides simcore's /_sim/health, requests, faults, time_scale,
                                           Stored as given (UpdatedDateUTC kept); no webhooks unless
                                           emitEvents.
   GET  /_sim/objects/{T}/{Kind}[/{id}]    stored objects as stored (Kind may be Organisation)
+  DELETE /_sim/objects/{T}/Items/{id}     a user deleting an item (gone from GET /Items, no flag)
   POST /_sim/objects/{T}/{Kind}           a user edit: object or list, merged by id, UpdatedDateUTC
                                           bumped, CONTACT/INVOICE/CREDITNOTE webhook emitted
   POST /_sim/authorize                    {"auto": "approve"|"deny"|null, "tenants": [...]}

@@ -229,6 +229,86 @@ START_TEST(line_items_alone_are_not_pushed)
 }
 END_TEST
 
+static const char payment_doc[] =
+    "{\"PaymentID\":\"44444444-4444-4444-8444-444444444444\",\"Amount\":25.5,"
+    "\"Date\":\"/Date(1767225600000+0000)/\",\"Status\":\"AUTHORISED\","
+    "\"Invoice\":{\"InvoiceID\":\"22222222-2222-4222-8222-222222222222\","
+    "\"CurrencyCode\":\"NZD\"}}";
+
+START_TEST(a_payment_waits_for_its_invoice_then_is_associated_to_it)
+{
+	struct sync_decision d = decide(SO_PAYMENT, payment_doc, NULL, NULL, NULL, NULL, NULL);
+
+	ck_assert_int_eq(d.v, SV_WAIT);
+	ck_assert_ptr_nonnull(strstr(d.why, "invoice 22222222"));
+	d = decide(SO_PAYMENT, payment_doc, "555", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.v, SV_WRITE);
+	ck_assert_str_eq(get(d.input, "properties", "hs_initial_amount"), "25.50");
+	ck_assert_str_eq(get(d.input, "properties", "hs_currency_code"), "NZD");
+	ck_assert_ptr_nonnull(strstr(get(d.input, "associations", NULL), "\"invoice\""));
+	json_object_put(d.input);
+}
+END_TEST
+
+START_TEST(a_deleted_payment_is_archived_if_sent_else_excluded)
+{
+	static const char deleted[] = "{\"PaymentID\":\"44444444-4444-4444-8444-444444444444\","
+	                              "\"Status\":\"DELETED\",\"Invoice\":{}}";
+	struct sync_decision d = decide(SO_PAYMENT, deleted, "555", NULL, NULL, NULL, NULL);
+
+	ck_assert_int_eq(d.v, SV_EXCLUDE);
+	d = decide(SO_PAYMENT, deleted, "555", NULL, NULL, NULL, "9001");
+	ck_assert_int_eq(d.v, SV_ARCHIVE);
+	ck_assert_str_eq(get(d.input, "xero_id", NULL), "11111111-1111-4111-8111-111111111111");
+	json_object_put(d.input);
+}
+END_TEST
+
+START_TEST(a_paid_invoice_asks_open_when_payments_make_it_paid)
+{
+	static const char paid[] =
+	    "{\"InvoiceID\":\"22222222-2222-4222-8222-222222222222\",\"Status\":\"PAID\","
+	    "\"CurrencyCode\":\"NZD\",\"Date\":\"2020-01-31\",\"Contact\":{\"ContactID\":\"" CID
+	    "\"},\"LineItems\":[{\"LineItemID\":\"33333333-3333-4333-8333-333333333333\","
+	    "\"Description\":\"A\",\"Quantity\":1,\"UnitAmount\":10}],"
+	    "\"_xhsync\":{\"paid_mode\":\"%s\"}}";
+	struct sync_decision d =
+	    decide(SO_INVOICE, xh_printf(a, paid, "direct"), "901", NULL, "77", NULL, NULL);
+
+	ck_assert_str_eq(get(d.input, "properties", "hs_invoice_status"), "paid");
+	json_object_put(d.input);
+	d = decide(SO_INVOICE, xh_printf(a, paid, "payment"), "901", NULL, "77", NULL, NULL);
+	ck_assert_str_eq(get(d.input, "properties", "hs_invoice_status"), "open");
+	ck_assert_str_eq(get(d.input, "properties", "xero_status"), "PAID");
+	json_object_put(d.input);
+}
+END_TEST
+
+START_TEST(a_credit_note_becomes_a_note_on_its_company)
+{
+	static const char cn[] =
+	    "{\"CreditNoteID\":\"55555555-5555-4555-8555-555555555555\",\"Status\":\"%s\","
+	    "\"Date\":\"2026-01-01T00:00:00\",\"Contact\":{\"ContactID\":\"" CID "\"},"
+	    "\"_xhsync\":{\"note_body\":\"<p>Xero credit note CN-1</p>\"}}";
+	struct sync_decision d =
+	    decide(SO_NOTE, xh_printf(a, cn, "AUTHORISED"), NULL, NULL, NULL, NULL, NULL);
+
+	ck_assert_int_eq(d.v, SV_WAIT);
+	d = decide(SO_NOTE, xh_printf(a, cn, "VOIDED"), "901", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.v, SV_EXCLUDE);
+	d = decide(SO_NOTE, xh_printf(a, cn, "VOIDED"), "901", NULL, NULL, NULL, "7001");
+	ck_assert_int_eq(d.v, SV_WRITE); /* sent before: updated to say voided */
+	json_object_put(d.input);
+	d = decide(SO_NOTE, xh_printf(a, cn, "PAID"), "901", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.v, SV_WRITE);
+	ck_assert_str_eq(get(d.input, "properties", "hs_note_body"),
+	                 "<p>Xero credit note CN-1</p>");
+	ck_assert_str_eq(get(d.input, "properties", "hs_timestamp"), "2026-01-01T00:00:00.000Z");
+	ck_assert_ptr_nonnull(strstr(get(d.input, "associations", NULL), "\"company\""));
+	json_object_put(d.input);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -257,5 +337,12 @@ main(void)
 	unit_add(s, "invoice_bad_line", an_invoice_with_a_bad_line_fails_naming_the_line, 0,
 	         maps_setup, teardown);
 	unit_add(s, "line_items", line_items_alone_are_not_pushed, 0, maps_setup, teardown);
+	unit_add(s, "payment", a_payment_waits_for_its_invoice_then_is_associated_to_it, 0,
+	         maps_setup, teardown);
+	unit_add(s, "invoice_paid_mode", a_paid_invoice_asks_open_when_payments_make_it_paid, 0,
+	         maps_setup, teardown);
+	unit_add(s, "note", a_credit_note_becomes_a_note_on_its_company, 0, maps_setup, teardown);
+	unit_add(s, "payment_deleted", a_deleted_payment_is_archived_if_sent_else_excluded, 0,
+	         maps_setup, teardown);
 	return unit_run(s);
 }

@@ -46,6 +46,7 @@ class ControlApi:
             ("GET", r"/_sim/objects/" + T + "/" + K, self.c_objects),
             ("GET", r"/_sim/objects/" + T + "/" + K + r"/(?P<key>[^/]+)", self.c_object),
             ("POST", r"/_sim/objects/" + T + "/" + K, self.c_edit),
+            ("DELETE", r"/_sim/objects/" + T + r"/Items/(?P<key>[^/]+)", self.c_item_delete),
             ("POST", r"/_sim/authorize", self.c_authorize),
             ("GET", r"/_sim/tokens", self.c_tokens),
             ("POST", r"/_sim/tokens", self.c_token_issue),
@@ -149,6 +150,16 @@ class ControlApi:
                 t.organisation.update(objs[0])
                 return ok(t.organisation)
             return ok([self._edit_one(t, kind, o) for o in objs])
+
+    def c_item_delete(self, req, tenant, key):
+        """A user deleting an item in Xero: it is simply gone from GET /Items (no deleted flag)."""
+        with self.lock:
+            t = self._tenant(tenant)
+            item = t.get("Items", key)
+            if item is None:
+                return simcore.json_response(404, {"error": "not found"})
+            del t.objects["Items"][item["ItemID"]]
+            return ok({"removed": item["ItemID"]})
 
     def _edit_one(self, tenant, kind, change):
         id_field = storelib.KINDS[kind][0]
