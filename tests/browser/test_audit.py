@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CONFIG, ROOT
+from pages import click_and_wait
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from audit_support import StackLink, cli, q, read_config  # noqa: E402
@@ -66,7 +67,7 @@ def test_find_an_invoice_by_number_see_the_diff_replay_and_export(browser, base_
                                                                    edited, screenshot, db):
     q(db, "DELETE FROM login_throttle")
     sign_in(browser, base_url, admin)
-    browser.find_element(By.LINK_TEXT, "Audit").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Audit"))
     assert browser.current_url == base_url + "/audit"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Audit trail"
     screenshot("audit")

@@ -15,10 +15,10 @@ import uuid
 import psycopg2
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CONFIG, ROOT
+from pages import click_and_wait
 from test_home import sign_in as signed_in
 
 BUILD = os.environ.get("XHSYNC_TEST_BUILD", os.path.join(ROOT, "build", "asan"))
@@ -96,9 +96,7 @@ def whole(browser, screenshot, name):
 
 def submit(browser, form):
     """Clicks the button of the form matching the CSS selector and waits for the next page."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, form + " button").click()
-    WebDriverWait(browser, 25).until(EC.staleness_of(old))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, form + " button"), 25)
 
 
 def sign_in(browser, base_url, email, password):
@@ -135,7 +133,7 @@ def test_enter_token_test_both_and_bootstrap(browser, base_url, admin, portal, s
     assert token not in browser.page_source
     whole(browser, screenshot, "hubspot-connected")
 
-    browser.find_element(By.LINK_TEXT, "Test both connections").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Test both connections"))
     submit(browser, "form[action$='/test']")
     xero = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby=xero-result]").text
     hub = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby=hubspot-result]").text
@@ -143,7 +141,7 @@ def test_enter_token_test_both_and_bootstrap(browser, base_url, admin, portal, s
     assert "Works" in hub and str(pid) in hub
     whole(browser, screenshot, "link-test")
 
-    browser.find_element(By.LINK_TEXT, "Prepare HubSpot properties").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Prepare HubSpot properties"))
     whole(browser, screenshot, "bootstrap-before")
     submit(browser, "form[action$='/bootstrap']")
     assert "has every property" in browser.find_element(By.CSS_SELECTOR, ".flash").text
@@ -168,7 +166,7 @@ def test_connect_with_hubspot_sign_in(browser, base_url, admin, portal, screensh
     WebDriverWait(browser, 10).until(lambda d: d.current_url.startswith(base_url))
     if browser.find_elements(By.ID, "continue"):  # the cookie stayed behind (cross-site)
         whole(browser, screenshot, "hubspot-oauth-continue")
-        browser.find_element(By.ID, "continue").click()
+        click_and_wait(browser, browser.find_element(By.ID, "continue"))
     assert browser.current_url.endswith("/links/%d/hubspot?m=hubspot_connected" % link)
     assert "HubSpot is connected" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     assert "OAuth" in browser.find_element(By.CSS_SELECTOR, "dl.status").text

@@ -11,10 +11,9 @@ import uuid
 import psycopg2
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ROOT
+from pages import click_and_wait
 from test_home import admin, sign_in  # noqa: F401  (the module's admin fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
@@ -55,9 +54,7 @@ def signed_in(browser, base_url, admin):
 
 def press(browser, button):
     """Clicks a submit button and waits for the page the form leads to."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(browser, 15).until(ec.staleness_of(old))
+    click_and_wait(browser, button)
 
 
 def wait_text(browser, text, timeout=30, reload=True):

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CONFIG, ROOT
+from pages import click_and_wait
 
 BUILD = os.environ.get("XHSYNC_TEST_BUILD", os.path.join(ROOT, "build", "asan"))
 
@@ -30,10 +30,8 @@ def sign_in(browser, base_url, email, password):
     browser.get(base_url + "/login")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
-    old = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
     # The click returns before the answer (Argon2id takes a while): wait for the next page.
-    WebDriverWait(browser, 15).until(EC.staleness_of(old))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 
 
 def test_stranger_lands_on_login_with_labelled_fields(browser, base_url, screenshot):
@@ -80,13 +78,13 @@ def test_dashboard_and_admins_pages(browser, base_url, admin, screenshot):
     assert nav.find_element(By.CSS_SELECTOR, "[aria-current='page']").text == "Dashboard"
     assert admin[0] in browser.find_element(By.CSS_SELECTOR, ".who").text
     screenshot("dashboard-empty" if "No organisation" in browser.page_source else "dashboard")
-    nav.find_element(By.LINK_TEXT, "Admins").click()
+    click_and_wait(browser, nav.find_element(By.LINK_TEXT, "Admins"))
     assert "Admins" in browser.find_element(By.TAG_NAME, "h1").text
     assert admin[0] in browser.find_element(By.TAG_NAME, "table").text
     screenshot("users")
     browser.find_element(By.ID, "add-email").send_keys("not an email")
     browser.execute_script("document.getElementById('add-email').type = 'text'")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/users'] button").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/users'] button"))
     assert "Email:" in browser.find_element(By.ID, "add-error").text
     assert browser.find_element(By.ID, "add-email").get_attribute("aria-invalid") == "true"
     browser.execute_script("document.getElementById('add-error').scrollIntoView()")

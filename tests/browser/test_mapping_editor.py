@@ -12,10 +12,10 @@ import psycopg2
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import CONFIG, ROOT
+from pages import replaced
 from test_home import admin, sign_in  # noqa: F401 (admin is a fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
@@ -61,16 +61,7 @@ def go(browser, by, what):
             if attempt == 2:
                 raise
             time.sleep(0.5)
-    WebDriverWait(browser, 15).until(lambda d: gone(old))
-
-
-def gone(el):
-    """1 once el's page is replaced (stale, or a node Chromium no longer knows)."""
-    try:
-        el.is_enabled()
-        return False
-    except WebDriverException:
-        return True
+    WebDriverWait(browser, 15).until(lambda d: replaced(old))
 
 
 def fill(browser, field, value):
