@@ -25,7 +25,7 @@ struct push_run {
 	char link[24];
 	char after_ts[64];
 	char after_id[40];
-	long long read, written, waiting, excluded, failed;
+	long long read, written, waiting, excluded, failed, unchanged;
 	int new_only; /* companies while invoices are still being pulled: only new ones */
 	int idle;     /* nothing to push for this link (commerce payments, paid_mode direct) */
 	const char
@@ -156,10 +156,65 @@ write_batch(struct push_run *r, json_object *inputs, const char *op)
 	return e;
 }
 
+/* 1 if o's inputs are written as rendered, with no lines or status of their own. */
+static int
+compares_rendered(enum sync_object o)
+{
+	return o == SO_COMPANY || o == SO_CONTACT || o == SO_PRODUCT || o == SO_NOTE;
+}
+
+/* 1 if xero_id is one of the first n rows' of res. */
+static int
+in_result(PGresult *res, int n, const char *xero_id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(PQgetvalue(res, i, 0), xero_id) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * One step: up to SYNC_PUSH_BATCH candidates after the cursor, decided and
- * written. *more is 0 when the mirror had no more.
+ * Drops the inputs from index from on that HubSpot already holds as
+ * rendered (PS_SAME): a company renamed in Xero changes its contact's
+ * record but not the contact's properties, so the contact costs no call.
  */
+static enum xh_err
+drop_unchanged(struct push_run *r, size_t from)
+{
+	size_t n = json_object_array_length(r->inputs);
+	json_object *fresh, *kept;
+	PGresult *res = NULL;
+	enum xh_err e;
+	int rows;
+
+	if (!compares_rendered(r->o) || n <= from)
+		return XH_OK;
+	fresh = json_object_new_array();
+	for (size_t i = from; i < n; i++)
+		json_object_array_add(fresh,
+		                      json_object_get(json_object_array_get_idx(r->inputs, i)));
+	e = xh_db_execv(r->ctx->db, &push_sql[PS_SAME], &res, r->link, sync_object_name(r->o),
+	                json_object_to_json_string_ext(fresh, JSON_C_TO_STRING_PLAIN));
+	json_object_put(fresh);
+	if (e != XH_OK)
+		return job_error(r->ctx, e, "comparing with what was pushed: %s",
+		                 xh_db_error(r->ctx->db));
+	rows = PQntuples(res);
+	kept = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *in = json_object_array_get_idx(r->inputs, i), *x = NULL;
+		json_object_object_get_ex(in, "xero_id", &x);
+		if (i >= from && rows > 0 && in_result(res, rows, json_object_get_string(x)))
+			continue;
+		json_object_array_add(kept, json_object_get(in));
+	}
+	r->unchanged += rows;
+	PQclear(res);
+	json_object_put(r->inputs);
+	r->inputs = kept;
+	return XH_OK;
+}
+
 /*
  * Writes the first SYNC_PUSH_BATCH decided inputs once there are that
  * many, or, with all set, whatever is left; records waiting for a parent
@@ -196,11 +251,15 @@ flush(struct push_run *r, int all)
 	return e == XH_OK ? flush_list(r, &r->archives, "archive", all) : e;
 }
 
+/*
+ * One step: up to SYNC_PUSH_BATCH candidates after the cursor, decided and
+ * written. *more is 0 when the mirror had no more.
+ */
 static enum xh_err
 step(struct push_run *r, const struct sync_maps *maps, int *more)
 {
 	PGresult *res = NULL;
-	json_object *inputs = r->inputs;
+	size_t from = json_object_array_length(r->inputs);
 	char lim[8];
 	enum xh_err e;
 	int n;
@@ -218,7 +277,7 @@ step(struct push_run *r, const struct sync_maps *maps, int *more)
 	for (int i = 0; i < n && e == XH_OK; i++) {
 		struct sync_cand c;
 		read_cand(res, i, &c);
-		e = take(r, maps, &c, inputs);
+		e = take(r, maps, &c, r->inputs);
 		json_object_put(c.doc);
 	}
 	r->read += n;
@@ -226,6 +285,8 @@ step(struct push_run *r, const struct sync_maps *maps, int *more)
 		snprintf(r->after_ts, sizeof(r->after_ts), "%s", PQgetvalue(res, n - 1, 3));
 		snprintf(r->after_id, sizeof(r->after_id), "%s", PQgetvalue(res, n - 1, 0));
 	}
+	if (e == XH_OK)
+		e = drop_unchanged(r, from);
 	if (e == XH_OK)
 		e = flush(r, !*more);
 out:
@@ -264,9 +325,9 @@ finish(struct push_run *r)
 	snprintf(job, sizeof(job), "%lld", r->ctx->job->id);
 	detail =
 	    xh_printf(r->ctx->arena,
-	              "{\"read\": %lld, \"written\": %lld, \"waiting\": %lld, \"excluded\": %lld,"
-	              " \"failed\": %lld}",
-	              r->read, r->written, r->waiting, r->excluded, r->failed);
+	              "{\"read\": %lld, \"written\": %lld, \"unchanged\": %lld, \"waiting\": %lld,"
+	              " \"excluded\": %lld, \"failed\": %lld}",
+	              r->read, r->written, r->unchanged, r->waiting, r->excluded, r->failed);
 	xh_log(XH_LOG_INFO, "sync.push", "object", sync_object_name(r->o), "detail", detail,
 	       "first_wait", r->first_wait, NULL);
 	return xh_db_execv(r->ctx->db, &push_sql[PS_SUMMARY], NULL, r->link, sync_object_name(r->o),

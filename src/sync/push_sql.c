@@ -207,6 +207,29 @@ const struct xh_sql push_sql[PS__MAX] = {
      "SELECT count(*) FROM jsonb_array_elements($3::jsonb) e JOIN hubspot_ref h"
      " ON h.link_id = $1::bigint AND h.object = $2 AND h.xero_id = (e->>'xero_id')::uuid"
      " AND h.failed_hash = decode(e->>'hash', 'hex')", 3},
+    /*
+     * PS_SAME: $3 decided inputs [{xero_id, hash, properties, associations}].
+     * An input whose record changed in Xero but renders to the properties
+     * last written, with the same association targets, costs no HubSpot
+     * call: its new hash is stored as pushed. Only records pushed normally
+     * (pushed_hash set): one forced again (replay, a mapping change, a
+     * HubSpot edit to overwrite) is written whatever it renders to.
+     * Returns the xero ids marked.
+     */
+    {"sync_push_same",
+     "UPDATE hubspot_ref f SET pushed_hash = decode(v.h, 'hex'), pushed_at = now()"
+     " FROM (SELECT e->>'xero_id' AS x, e->>'hash' AS h, e->'properties' AS pr,"
+     "  CASE WHEN jsonb_typeof(e->'associations') = 'array' THEN e->'associations'"
+     "  ELSE '[]'::jsonb END AS targets FROM jsonb_array_elements($3::jsonb) e) v"
+     " WHERE f.link_id = $1::bigint AND f.object = $2 AND f.xero_id = v.x::uuid"
+     "  AND f.hubspot_id IS NOT NULL AND f.pushed_hash IS NOT NULL AND f.failed_hash IS NULL"
+     "  AND f.excluded IS NULL AND f.pushed_props = v.pr"
+     "  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v.targets) a"
+     "   LEFT JOIN hubspot_ref t ON t.link_id = $1::bigint AND t.object = a->>'object'"
+     "   AND t.xero_id = xh_uuid_or_null(a->>'xero_id')"
+     "   WHERE t.hubspot_id IS NULL OR f.assoc->>'from' IS DISTINCT FROM f.hubspot_id"
+     "   OR f.assoc->>(a->>'object') IS DISTINCT FROM t.hubspot_id)"
+     " RETURNING f.xero_id::text", 3},
 };
 /* clang-format on */
 

@@ -25,6 +25,7 @@ enum push_sql {
 	PS_LINK,         /* PS_LINK: the link's status */
 	PS_REPLAY,       /* PS_REPLAY: forget failures (and pushes) to try again */
 	PS_REFUSED,      /* PS_REFUSED: inputs of a batch that HubSpot refused */
+	PS_SAME,         /* PS_SAME: inputs HubSpot already holds, marked pushed */
 	PS__MAX
 };
 

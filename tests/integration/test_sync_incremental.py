@@ -323,3 +323,29 @@ def test_an_archived_xero_contact_is_marked_never_deleted(s):
     assert not [e for e in new if e["path"].endswith("/batch/archive")]
     assert company_of(s, cid)["xero_status"] == "ARCHIVED"
     assert company_of(s, cid)["name"] == hid["name"]
+
+
+def test_a_renamed_company_is_written_alone_not_its_unchanged_contact(s):
+    """The contact's Xero record changed (the name is the contact's too), but
+    what its HubSpot contact shows did not: no contact write, and the push's
+    summary counts it unchanged."""
+    s.sync()
+    people = by_prop(s.store("contacts"), "xero_contact_id")
+    c = next(c for c in s.xero_objects("Contacts") if c["ContactID"].lower() in people)
+    edit(s, "Contacts", [{"ContactID": c["ContactID"], "Name": "Renamed Holdings Ltd"}])
+    before = s.hubspot_writes()
+    s.sync()
+    new = new_writes(s, before)
+    paths = [e["path"] for e in new]
+    assert "/crm/v3/objects/companies/batch/upsert" in paths, paths
+    assert not [p for p in paths if "/contacts/" in p], paths
+    company = by_prop(s.store("companies"), "xero_contact_id")[c["ContactID"].lower()]
+    assert company["properties"]["name"] == "Renamed Holdings Ltd"
+    detail = s.inst.one("SELECT detail FROM audit_event WHERE link_id = %s AND object = 'contact'"
+                        " AND action = 'push' ORDER BY id DESC LIMIT 1", (s.link,))
+    assert detail["unchanged"] == 1 and detail["written"] == 0, detail
+    # a forced push (replay of the record) writes it whatever it renders to
+    s.cli_ok("replay", str(s.link), "--object", "contact", "--xero-id", c["ContactID"])
+    before = s.hubspot_writes()
+    s.sync()
+    assert [e for e in new_writes(s, before) if "/contacts/batch/upsert" in e["path"]]
