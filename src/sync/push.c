@@ -31,8 +31,9 @@ struct push_run {
 	const char
 	    *match_key;      /* companies on the link's first push: adopt by this key; else NULL */
 	json_object *inputs; /* decided, not yet written: written SYNC_PUSH_BATCH at a time */
-	json_object *archives;  /* records gone from Xero, archived SYNC_PUSH_BATCH at a time */
-	const char *first_wait; /* the first waiting record's reason, for the summary */
+	json_object *archives;      /* records gone from Xero, archived SYNC_PUSH_BATCH at a time */
+	const char *first_wait;     /* the first waiting record's reason, for the summary */
+	struct xh_arena *job_arena; /* the job's; ctx->arena is the step's while a step runs */
 };
 
 /* The HubSpot objects whose records depend on o's, pushed after o wrote. */
@@ -102,7 +103,7 @@ take(struct push_run *r, const struct sync_maps *maps, struct sync_cand *c, json
 		return XH_OK;
 	case SV_WAIT:
 		if (r->waiting++ == 0)
-			r->first_wait = xh_printf(r->ctx->arena, "%s: %s", c->xero_id, d.why);
+			r->first_wait = xh_printf(r->job_arena, "%s: %s", c->xero_id, d.why);
 		return XH_OK;
 	default:
 		return keep_decision(r, c, &d);
@@ -276,11 +277,13 @@ step(struct push_run *r, const struct sync_maps *maps, int *more)
 	*more = n == SYNC_PUSH_BATCH;
 	for (int i = 0; i < n && e == XH_OK; i++) {
 		struct sync_cand c;
+		if (PQgetvalue(res, i, 9)[0] != 't')
+			continue; /* as pushed, or failed as it is */
 		read_cand(res, i, &c);
 		e = take(r, maps, &c, r->inputs);
 		json_object_put(c.doc);
+		r->read++;
 	}
-	r->read += n;
 	if (n > 0) {
 		snprintf(r->after_ts, sizeof(r->after_ts), "%s", PQgetvalue(res, n - 1, 3));
 		snprintf(r->after_id, sizeof(r->after_id), "%s", PQgetvalue(res, n - 1, 0));
@@ -291,6 +294,24 @@ step(struct push_run *r, const struct sync_maps *maps, int *more)
 		e = flush(r, !*more);
 out:
 	PQclear(res);
+	return e;
+}
+
+/*
+ * A step with its allocations (renderings, the writes' requests and
+ * answers) in an arena of its own, so a push's memory stays flat however
+ * many records it walks.
+ */
+static enum xh_err
+step_apart(struct push_run *r, const struct sync_maps *maps, int *more)
+{
+	enum xh_err e;
+
+	r->job_arena = r->ctx->arena;
+	r->ctx->arena = xh_arena_new();
+	e = step(r, maps, more);
+	xh_arena_free_wipe(r->ctx->arena); /* the HubSpot token, auth headers */
+	r->ctx->arena = r->job_arena;
 	return e;
 }
 
@@ -467,7 +488,7 @@ sync_push(struct job_ctx *ctx)
 			e = job_error(ctx, XH_ERR_BUSY, "push yields; it goes on from the mirror");
 			break;
 		}
-		e = step(&r, &maps, &more);
+		e = step_apart(&r, &maps, &more);
 	}
 	if (e == XH_OK || r.written > 0) {
 		enum xh_err f = finish(&r);

@@ -14,15 +14,28 @@
  * candidate statement; `also` narrows it further. Every candidate
  * statement takes $5, "only records never written" (companies use it).
  */
-#define AFTER " AND (r.updated_at, r.xero_id) > ($2::timestamptz, $3::uuid)"
+/*
+ * A step reads the next $4 records in Xero's order (the index
+ * xero_record_order_idx), however many of them changed: the effective
+ * content is computed for those alone, never for the rest of the mirror.
+ */
+#define AFTER                                                                                      \
+	" AND (r.updated_at, r.xero_id) > ($2::timestamptz, $3::uuid)"                             \
+	" ORDER BY r.updated_at, r.xero_id LIMIT $4::int"
+/*
+ * Every record the step read, in order, with todo: whether it is to be
+ * pushed (neither pushed nor failed as it is now; `also` narrows it); the
+ * doc only for those.
+ */
 #define TODO_OF(obj, also)                                                                         \
-	" SELECT c.xero_id, c.d::text, encode(c.h, 'hex'), c.updated_at, c.company_id,"            \
-	" c.company_why, c.person_id, c.person_why, f.hubspot_id"                                  \
-	" FROM (SELECT doc.*, sha256(convert_to(doc.d::text, 'UTF8')) AS h FROM doc) c"            \
-	" LEFT JOIN hubspot_ref f ON f.link_id = $1::bigint AND f.object = '" obj "'"              \
-	" AND f.xero_id = c.xero_id"                                                               \
-	" WHERE f.pushed_hash IS DISTINCT FROM c.h AND f.failed_hash IS DISTINCT FROM c.h" also    \
-	" ORDER BY c.updated_at, c.xero_id LIMIT $4::int"
+	" SELECT x.xero_id, CASE WHEN x.todo THEN x.d::text END, encode(x.h, 'hex'),"              \
+	" x.updated_at, x.company_id, x.company_why, x.person_id, x.person_why, x.hubspot_id,"     \
+	" x.todo FROM (SELECT c.*, f.hubspot_id, f.pushed_hash IS DISTINCT FROM c.h"               \
+	"  AND f.failed_hash IS DISTINCT FROM c.h" also " AS todo"                                 \
+	"  FROM (SELECT doc.*, sha256(convert_to(doc.d::text, 'UTF8')) AS h FROM doc) c"           \
+	"  LEFT JOIN hubspot_ref f ON f.link_id = $1::bigint AND f.object = '" obj "'"             \
+	"  AND f.xero_id = c.xero_id) x"                                                           \
+	" ORDER BY x.updated_at, x.xero_id"
 /* $5 typed but not narrowing: only companies wait for balances. */
 #define ANY_AGE " AND $5::boolean IS NOT NULL"
 #define REF(alias, obj, id)                                                                        \
@@ -49,7 +62,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      * reads only the contacts it looks at).
      */
     {"sync_push_company",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "WITH doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
      "  b.bal || CASE WHEN sc.xero_id IS NULL THEN '{}'::jsonb"
      "  ELSE jsonb_build_object('conflict', sc.candidates) END" FILTERED ") AS d,"
      "  NULL::text AS company_id,"
@@ -58,7 +71,9 @@ const struct xh_sql push_sql[PS__MAX] = {
      "   || array_to_string(ARRAY(SELECT jsonb_array_elements_text(sc.candidates)), ', ')"
      "   || '): see xhsync link conflicts' END AS company_why,"
      "  NULL::text AS person_id, NULL::text AS person_why"
-     "  FROM xero_record r LEFT JOIN sync_conflict sc ON sc.link_id = r.link_id"
+     "  FROM (SELECT * FROM xero_record r WHERE r.link_id = $1::bigint AND r.object = 'contact'"
+     AFTER " OFFSET 0) r" /* the step's contacts first: balances for those alone */
+     "  LEFT JOIN sync_conflict sc ON sc.link_id = r.link_id"
      "  AND sc.xero_id = r.xero_id AND sc.resolved_at IS NULL"
      "  CROSS JOIN LATERAL (SELECT xh_contact_filter(" SETTINGS ", r.payload) AS why) fl"
      "  CROSS JOIN LATERAL (SELECT jsonb_build_object("
@@ -74,8 +89,9 @@ const struct xh_sql push_sql[PS__MAX] = {
      "    THEN i.payload->'Payments' ELSE '[]'::jsonb END) p))::text) AS bal"
      "   FROM (SELECT xh_invoice_effective(x.link_id, x.payload) AS payload FROM xero_record x"
      "    WHERE x.link_id = r.link_id AND x.object = 'invoice'"
-     "    AND xh_uuid_or_null(x.payload->'Contact'->>'ContactID') = r.xero_id) i) b"
-     "  WHERE r.link_id = $1::bigint AND r.object = 'contact'" AFTER ")"
+     "    AND xh_uuid_or_null(x.payload->'Contact'->>'ContactID') = r.xero_id"
+     "    OFFSET 0) i) b" /* each invoice's effective form computed once, not per use */
+     "  ORDER BY r.updated_at, r.xero_id)"
      TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
     /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
     {"sync_push_contact",
@@ -83,7 +99,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      "  FROM xero_record WHERE link_id = $1::bigint AND object = 'contact'),"
      " owner AS (SELECT DISTINCT ON (email) email, xero_id FROM p WHERE email ~ " EMAIL_OK
      "  ORDER BY email, xero_id),"
-     " doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     " doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'company_excluded', co.excluded,"
      "  'email_owner', o.xero_id)) AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, NULL::text AS person_id,"
@@ -101,7 +117,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      * of its Xero contact
      */
     {"sync_push_invoice",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, xh_invoice_effective(r.link_id, r.payload)"
+     "WITH doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, xh_invoice_effective(r.link_id, r.payload)"
      "  || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'contact', pe.hubspot_id,"
      "  'company_excluded', co.excluded, 'contact_excluded', pe.excluded,"
@@ -116,7 +132,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      TODO_OF("invoice", ANY_AGE), 5},
     /* PS_CAND_PRODUCT: an item gone from Xero (0018) says so in _xhsync.gone */
     {"sync_push_product",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, CASE WHEN r.gone_at IS NULL THEN r.payload"
+     "WITH doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, CASE WHEN r.gone_at IS NULL THEN r.payload"
      "  ELSE r.payload || '{\"_xhsync\": {\"gone\": \"yes\"}}'::jsonb END AS d,"
      "  NULL::text AS company_id, NULL::text AS company_why, NULL::text AS person_id,"
      "  NULL::text AS person_why"
@@ -127,7 +143,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      * invoice of its Xero invoice (as company_id: its parent)
      */
     {"sync_push_payment",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "WITH doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('invoice', iv.hubspot_id, 'invoice_excluded', iv.excluded)) AS d,"
      "  iv.hubspot_id AS company_id, iv.excluded AS company_why, NULL::text AS person_id,"
      "  NULL::text AS person_why"
@@ -138,7 +154,7 @@ const struct xh_sql push_sql[PS__MAX] = {
      TODO_OF("commerce_payment", ANY_AGE), 5},
     /* PS_CAND_NOTE: a sales credit note with its body and the HubSpot company of its contact */
     {"sync_push_note",
-     "WITH doc AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     "WITH doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'company_excluded', co.excluded,"
      "  'note_body', xh_credit_note_body(r.payload))) AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, NULL::text AS person_id,"

@@ -4,8 +4,9 @@
  *
  * Each object's candidate statement takes ($1 link, $2 after updated_at,
  * $3 after xero_id, $4 limit, $5 only records never written) and returns, in Xero's order, the
- * records whose effective hash is neither the pushed one nor the failed one, as (xero_id, doc, hash
- * hex, updated_at, company_id, company_why, person_id, person_why, own_id); see struct sync_cand.
+ * next $4 records as (xero_id, doc, hash hex, updated_at, company_id, company_why, person_id,
+ * person_why, own_id, todo); todo is true (and doc set) for those whose effective hash is neither
+ * the pushed one nor the failed one; see struct sync_cand.
  */
 #ifndef XH_SYNC_PUSH_SQL_H
 #define XH_SYNC_PUSH_SQL_H
