@@ -8,35 +8,9 @@ import re
 
 import pytest
 
-from console_support import Client, form_token, new_admin
-from health_support import SyncedLink
-
-
-@pytest.fixture(autouse=True)
-def no_throttle(db):
-    with db.cursor() as cur:
-        cur.execute("DELETE FROM login_throttle")
-    yield
-
-
-@pytest.fixture(scope="module")
-def admin():
-    return new_admin("statuses")
-
-
-@pytest.fixture
-def web(base_url, admin):
-    c = Client(base_url)
-    r = c.login(*admin)
-    assert r.status == 303, r.body[:300]
-    return c
-
-
-@pytest.fixture
-def s(db):
-    link = SyncedLink(db)
-    yield link
-    link.close()
+from console_support import form_token
+# the settings page's fixtures: a logged-in admin and a synced link
+from test_console_health import admin, no_throttle, s, web  # noqa: F401
 
 
 def save(web, link, fields):
