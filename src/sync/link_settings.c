@@ -47,6 +47,10 @@ static const struct link_setting ls_table[] = {
      " in other currencies are excluded."},
     {"filters.invoice_from", LS_DATE, NULL, 0, 0, "", "Invoices dated from",
      "Empty: every invoice; else YYYY-MM-DD, and older invoices are excluded."},
+    {"filters.invoice_statuses", LS_WORDS, "DRAFT|SUBMITTED|AUTHORISED|PAID|VOIDED|DELETED", 0, 0,
+     "", "Invoice statuses",
+     "Empty: invoices in every status; else a comma list such as AUTHORISED,PAID, and"
+     " invoices in other statuses are not sent (one already in HubSpot is still updated)."},
     {"filters.customers_only", LS_BOOL, NULL, 0, 0, "off", "Customers only",
      "on: only Xero contacts marked as customers become companies."},
     {"contact_persons", LS_BOOL, NULL, 0, 0, "off", "Extra contact persons",
@@ -214,6 +218,71 @@ done:
 	return out;
 }
 
+/* The index of the |-separated word s in choices, or -1. */
+static int
+choice_index(const char *choices, const char *s, size_t n)
+{
+	int i = 0;
+
+	for (const char *p = choices; *p; i++) {
+		size_t len = strcspn(p, "|");
+
+		if (n > 0 && len == n && strncmp(p, s, n) == 0)
+			return i;
+		p += len + (p[len] == '|');
+	}
+	return -1;
+}
+
+/*
+ * "" or a comma list of words of choices (any case, spaces and empty items
+ * ignored), as the upper-cased words in the order of choices, each once;
+ * NULL with *bad the first item that is not one (in a).
+ */
+static const char *
+norm_words(struct xh_arena *a, const char *choices, const char *s, const char **bad)
+{
+	struct xh_buf b;
+	unsigned long seen = 0;
+	const char *out;
+	char *w = xh_strdup(a, s), *q = w;
+	int i = 0;
+
+	*bad = NULL;
+	for (const char *p = s;; p++) {
+		if (*p != ',' && *p != '\0') {
+			if (*p != ' ') /* the error quotes it: printable ASCII only */
+				*q++ = isprint((unsigned char)*p) ? (char)toupper((unsigned char)*p)
+				                                  : '?';
+			continue;
+		}
+		if (q > w && (i = choice_index(choices, w, (size_t)(q - w))) < 0) {
+			*bad = xh_strndup(a, w, (size_t)(q - w) < 40 ? (size_t)(q - w) : 40);
+			return NULL;
+		}
+		if (q > w && i < 32)
+			seen |= 1UL << i;
+		q = w;
+		if (*p == '\0')
+			break;
+	}
+	xh_buf_init(&b);
+	i = 0;
+	for (const char *p = choices; *p; i++) {
+		size_t len = strcspn(p, "|");
+
+		if (seen & (1UL << i)) {
+			if (b.len > 0)
+				xh_buf_putc(&b, ',');
+			xh_buf_append(&b, p, len);
+		}
+		p += len + (p[len] == '|');
+	}
+	out = b.len > 0 ? xh_buf_dup(a, &b) : "";
+	xh_buf_free(&b);
+	return out;
+}
+
 /* A JSON string literal of s in a. */
 static const char *
 json_text(struct xh_arena *a, const char *s)
@@ -229,6 +298,7 @@ json_text(struct xh_arena *a, const char *s)
 static const char *
 check_kind(struct xh_arena *a, const struct link_setting *s, const char *v, const char **stored)
 {
+	const char *bad;
 	long long n;
 	int b;
 
@@ -275,6 +345,19 @@ check_kind(struct xh_arena *a, const struct link_setting *s, const char *v, cons
 	case LS_DATE:
 		*stored = json_text(a, v);
 		return *v == '\0' || is_date(v) ? NULL : "is empty or a date as YYYY-MM-DD";
+	case LS_WORDS:
+		if ((*stored = norm_words(a, s->choices, v, &bad)) == NULL) {
+			char *list = xh_strdup(a, s->choices);
+			for (char *p = list; *p; p++)
+				*p = *p == '|' ? ',' : *p;
+			return xh_printf(
+			    a,
+			    "has '%s', which is not one of %s (a comma list of them, or"
+			    " empty for all)",
+			    bad, list);
+		}
+		*stored = json_text(a, *stored);
+		return NULL;
 	case LS__MAX:
 		break;
 	}

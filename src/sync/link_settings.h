@@ -30,13 +30,14 @@ enum link_setting_kind {
 	LS_CHOICE,     /* LS_CHOICE: one of choices */
 	LS_CURRENCIES, /* LS_CURRENCIES: "" (all) or a comma list of ISO 4217 codes */
 	LS_DATE,       /* LS_DATE: "" (none) or YYYY-MM-DD */
+	LS_WORDS,      /* LS_WORDS: "" (all) or a comma list of choices, any case */
 	LS__MAX
 };
 
 struct link_setting {
 	const char *key;             /* "name", "objects.invoice", "filters.invoice_from" */
 	enum link_setting_kind kind; /* how its value is checked */
-	const char *choices;         /* LS_CHOICE: "a|b|c" */
+	const char *choices;         /* LS_CHOICE, LS_WORDS: "a|b|c" */
 	long long min, max;          /* LS_INT */
 	const char *dflt;            /* the value in effect when unset, as a user types it */
 	const char *label;           /* a few words, for the console */

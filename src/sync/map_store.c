@@ -19,6 +19,7 @@ enum map_sql {
 	MQ_AUDIT,     /* MQ_AUDIT */
 	MQ_BY_ID,     /* MQ_BY_ID */
 	MQ_BY_NUMBER, /* MQ_BY_NUMBER */
+	MQ_PERSON,    /* MQ_PERSON */
 	MQ__MAX
 };
 
@@ -52,6 +53,17 @@ static const struct xh_sql map_sql[MQ__MAX] = {
      "SELECT xero_id, payload::text FROM xero_record"
      " WHERE link_id = $1::bigint AND object = $2 AND payload->>$3 = $4"
      " ORDER BY updated_at DESC LIMIT 1", 4},
+    /*
+     * MQ_PERSON: a contact person (push_sql.c, 0019) by its id or email, as
+     * the contact mapping reads it, whether or not the link sends persons
+     */
+    {"sync_map_person",
+     XH_SQL_IDEMPOTENT "SELECT xh_person_id(r.xero_id, p->>'EmailAddress'), xh_person_doc(r.payload, p)::text"
+     " FROM xero_record r CROSS JOIN LATERAL jsonb_array_elements(xh_arr(r.payload,"
+     " 'ContactPersons')) p WHERE r.link_id = $1::bigint AND r.object = 'contact'"
+     " AND jsonb_typeof(p) = 'object' AND (xh_person_id(r.xero_id, p->>'EmailAddress')::text = lower($2)"
+     " OR lower(btrim(p->>'EmailAddress')) = lower(btrim($2)))"
+     " ORDER BY r.updated_at DESC LIMIT 1", 2},
 };
 /* clang-format on */
 
@@ -270,21 +282,31 @@ render_into(struct xh_arena *a, const struct sync_mapping *m, json_object *rec, 
 	json_object_object_add(out, "lines", lines);
 }
 
-/* The mirrored record named by key, as (xero_id, payload) in res; a contact also by its Name. */
+/*
+ * The mirrored record named by key, as (xero_id, payload) in res: by id or
+ * number; a contact also by its Name, and a contact person by its id or
+ * email (as the contact mapping reads it).
+ */
 static enum xh_err
 find_record(struct xh_db *db, const char *id, const char *xobj, const char *key, PGresult **res)
 {
+	int contact = strcmp(xobj, "contact") == 0;
 	enum xh_err e;
 
 	if (xero_is_uuid(key))
-		return xh_db_execv(db, &map_sql[MQ_BY_ID], res, id, xobj, key);
-	e = xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj, sync_mapping_number_field(xobj),
-	                key);
-	if (e != XH_OK || PQntuples(*res) > 0 || strcmp(xobj, "contact") != 0)
+		e = xh_db_execv(db, &map_sql[MQ_BY_ID], res, id, xobj, key);
+	else if ((e = xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj,
+	                          sync_mapping_number_field(xobj), key)) == XH_OK &&
+	         PQntuples(*res) == 0 && contact) {
+		PQclear(*res);
+		*res = NULL;
+		e = xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj, "Name", key);
+	}
+	if (e != XH_OK || PQntuples(*res) > 0 || !contact)
 		return e;
 	PQclear(*res);
 	*res = NULL;
-	return xh_db_execv(db, &map_sql[MQ_BY_NUMBER], res, id, xobj, "Name", key);
+	return xh_db_execv(db, &map_sql[MQ_PERSON], res, id, key);
 }
 
 /*
@@ -322,7 +344,7 @@ preview(struct xh_db *db, struct xh_arena *a, long long link, enum sync_object o
 	if (PQntuples(res) == 0) {
 		xh_errf(err, errlen, "link %s has no mirrored %s '%.100s' (by id or %s%s)", id,
 		        xobj, key, sync_mapping_number_field(xobj),
-		        strcmp(xobj, "contact") == 0 ? " or Name" : "");
+		        strcmp(xobj, "contact") == 0 ? ", Name, or a contact person's email" : "");
 		PQclear(res);
 		return XH_ERR_NOTFOUND;
 	}

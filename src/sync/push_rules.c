@@ -112,7 +112,8 @@ decide_contact(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 	d->input = input_of(c, props);
 	json_object_object_get_ex(props, "email", &email);
 	json_object_object_add(d->input, "key", json_object_get(email));
-	associate(d->input, "company", c->xero_id);
+	/* a contact person (push_sql.c) belongs to the company of its Xero contact */
+	associate(d->input, "company", fact(c, "person_of") ? fact(c, "person_of") : c->xero_id);
 }
 
 /* SHA-256 (hex) of a line's rendered properties: its pushed hash. */
@@ -197,6 +198,20 @@ paid_through_payments(const struct sync_cand *c, json_object *props)
 		json_object_object_add(props, "hs_invoice_status", json_object_new_string("open"));
 }
 
+/*
+ * 1 if a link filter leaves the invoice out. filters.invoice_statuses
+ * (its reason starts "status", xh_invoice_filter in 0019) decides which
+ * invoices are sent, not which are kept current: one in HubSpot already
+ * is still updated, so its void or payment reaches HubSpot.
+ */
+static int
+filtered_out(const struct sync_cand *c)
+{
+	const char *why = fact(c, "filter");
+
+	return why != NULL && (c->own_id == NULL || strncmp(why, "status ", 7) != 0);
+}
+
 static void
 decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sync_cand *c,
                struct sync_decision *d)
@@ -207,7 +222,7 @@ decide_invoice(struct xh_arena *a, const struct sync_maps *maps, const struct sy
 
 	json_object_object_get_ex(c->doc, "Contact", &contact);
 	cid = member(contact, "ContactID");
-	if (fact(c, "filter") != NULL) {
+	if (filtered_out(c)) {
 		d->v = SV_EXCLUDE;
 		d->why = fact(c, "filter");
 		return;

@@ -93,13 +93,28 @@ const struct xh_sql push_sql[PS__MAX] = {
      "    OFFSET 0) i) b" /* each invoice's effective form computed once, not per use */
      "  ORDER BY r.updated_at, r.xero_id)"
      TODO_OF("company", " AND (NOT $5::boolean OR f.hubspot_id IS NULL)"), 5},
-    /* PS_CAND_CONTACT: the primary person; one Xero contact owns each email */
+    /*
+     * PS_CAND_CONTACT: the primary person; with contact_persons on, each
+     * contact person too (xh_contact_persons, 0019), as xh_person_id with
+     * the person's names and email in the contact's record. One Xero
+     * contact owns each email: a primary person before a contact person,
+     * then the lowest ContactID. A person written before and no longer
+     * among them comes first (updated_at -infinity) and is left in HubSpot
+     * with an audit note.
+     */
     {"sync_push_contact",
      "WITH p AS (SELECT xero_id, updated_at, payload, lower(btrim(payload->>'EmailAddress')) AS email"
      "  FROM xero_record WHERE link_id = $1::bigint AND object = 'contact'),"
-     " owner AS (SELECT DISTINCT ON (email) email, xero_id FROM p WHERE email ~ " EMAIL_OK
-     "  ORDER BY email, xero_id),"
-     " doc AS MATERIALIZED (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
+     " pp AS (SELECT xh_person_id(r.xero_id, cp.email) AS id, r.xero_id AS contact_id,"
+     "  r.updated_at, r.payload, cp.email, cp.person, 'contact person ' || coalesce(nullif(left(btrim("
+     "  coalesce(cp.person->>'FirstName', '') || ' ' || coalesce(cp.person->>'LastName', '')),"
+     "  100), ''), '(no name)') || ' of Xero contact ' || r.xero_id AS who"
+     "  FROM p r CROSS JOIN LATERAL xh_contact_persons(" SETTINGS ", r.payload) cp),"
+     " owner AS (SELECT DISTINCT ON (email) email, xero_id, person FROM"
+     "  (SELECT email, xero_id, false AS person FROM p"
+     "   UNION ALL SELECT email, contact_id, true FROM pp) e WHERE email ~ " EMAIL_OK
+     "  ORDER BY email, person, xero_id),"
+     " prim AS (SELECT r.xero_id, r.updated_at, r.payload || jsonb_build_object('_xhsync',"
      "  jsonb_build_object('company', co.hubspot_id, 'company_excluded', co.excluded,"
      "  'email_owner', o.xero_id)) AS d,"
      "  co.hubspot_id AS company_id, co.excluded AS company_why, NULL::text AS person_id,"
@@ -108,8 +123,32 @@ const struct xh_sql push_sql[PS__MAX] = {
      "   WHEN o.xero_id <> r.xero_id THEN 'the same email address as Xero contact ' || o.xero_id"
      "  END AS person_why"
      "  FROM p r LEFT JOIN owner o ON o.email = r.email"
-     REF("co", "company", "r.xero_id")
-     "  WHERE true" AFTER ")"
+     REF("co", "company", "r.xero_id") "),"
+     " pers AS (SELECT r.id, r.updated_at, xh_person_doc(r.payload, r.person)"
+     "  || jsonb_build_object('_xhsync', jsonb_build_object('company', co.hubspot_id,"
+     "  'company_excluded', co.excluded, 'email_owner', o.xero_id, 'email_owner_person', o.person,"
+     "  'person_of', r.contact_id)),"
+     "  co.hubspot_id, co.excluded, NULL::text,"
+     "  CASE WHEN r.email = '' THEN r.who || ' has no email address'"
+     "   WHEN r.email !~ " EMAIL_OK " THEN r.who || ' has no usable email address'"
+     "   WHEN o.xero_id <> r.contact_id OR NOT o.person THEN r.who"
+     "    || ' has the same email address as ' || CASE WHEN o.person THEN 'a contact person'"
+     "    ELSE 'the primary person' END || ' of Xero contact ' || o.xero_id END"
+     "  FROM pp r LEFT JOIN owner o ON o.email = r.email"
+     REF("co", "company", "r.contact_id") "),"
+     " gone AS (SELECT f.xero_id, '-infinity'::timestamptz,"
+     "  '{\"_xhsync\": {\"removed\": \"contact person\"}}'::jsonb, NULL::text, NULL::text, NULL::text,"
+     "  'no longer a contact person to send (' || CASE WHEN " SETTINGS "->'contact_persons'"
+     "  = 'true'::jsonb THEN 'gone from its Xero contact, or not included in emails'"
+     "  ELSE 'the link setting contact_persons is off' END || '): HubSpot contact '"
+     "  || f.hubspot_id || coalesce(' (' || left(f.pushed_props->>'email', 200) || ')', '')"
+     "  || ' is left as it is'"
+     "  FROM hubspot_ref f WHERE f.link_id = $1::bigint AND f.object = 'contact'"
+     "  AND f.hubspot_id IS NOT NULL AND xh_is_person_id(f.xero_id)"
+     "  AND NOT EXISTS (SELECT 1 FROM p WHERE p.xero_id = f.xero_id)"
+     "  AND NOT EXISTS (SELECT 1 FROM pp WHERE pp.id = f.xero_id)),"
+     " doc AS MATERIALIZED (SELECT * FROM (SELECT * FROM prim UNION ALL SELECT * FROM pers"
+     "  UNION ALL SELECT * FROM gone) r WHERE true" AFTER ")"
      TODO_OF("contact", ANY_AGE), 5},
     /*
      * PS_CAND_INVOICE: as the mirror's payments and credit notes leave it

@@ -130,3 +130,8 @@ tests_unit_test_xero_connect_SOURCES = tests/unit/test_xero_connect.c src/xero/c
 	src/xero/pull_wire.c
 tests_unit_test_xero_connect_CFLAGS = $(UNIT_CCFLAGS)
 tests_unit_test_xero_connect_LDADD = $(UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test_link_settings
+tests_unit_test_link_settings_SOURCES = tests/unit/test_link_settings.c
+tests_unit_test_link_settings_CFLAGS = $(UNIT_CCFLAGS)
+tests_unit_test_link_settings_LDADD = $(UNIT_LIBS)

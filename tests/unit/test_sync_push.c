@@ -309,6 +309,47 @@ START_TEST(a_credit_note_becomes_a_note_on_its_company)
 }
 END_TEST
 
+/* A contact person (push_sql.c): its own id, keyed by its email, associated to its contact's
+ * company. */
+START_TEST(a_contact_person_is_associated_to_the_company_of_its_xero_contact)
+{
+	static const char doc[] =
+	    "{\"ContactID\":\"" CID "\",\"Name\":\"Acme Ltd\",\"EmailAddress\":\"Bo@Acme.test\","
+	    "\"FirstName\":\"Bo\",\"LastName\":\"Li\",\"_xhsync\":{\"person_of\":\"" CID "\"}}";
+	struct sync_decision d = decide(SO_CONTACT, doc, "901", NULL, NULL, NULL, NULL);
+
+	ck_assert_int_eq(d.v, SV_WRITE);
+	ck_assert_str_eq(get(d.input, "xero_id", NULL), "11111111-1111-4111-8111-111111111111");
+	ck_assert_str_eq(get(d.input, "key", NULL), "bo@acme.test");
+	ck_assert_str_eq(get(d.input, "properties", "xero_contact_id"), CID);
+	ck_assert_str_eq(get(d.input, "properties", "lastname"), "Li");
+	ck_assert_ptr_nonnull(strstr(get(d.input, "associations", NULL), "\"" CID "\""));
+	json_object_put(d.input);
+}
+END_TEST
+
+/* filters.invoice_statuses keeps an invoice from being sent, not from being kept current. */
+START_TEST(the_status_filter_excludes_an_unsent_invoice_and_updates_a_sent_one)
+{
+	static const char *const why =
+	    "status AUTHORISED is not among filters.invoice_statuses (PAID)";
+	char *doc = xh_strdup(a, invoice_doc);
+	struct sync_decision d;
+
+	doc[strlen(doc) - 1] = '\0';
+	doc = xh_printf(a, "%s,\"_xhsync\":{\"filter\":\"%s\"}}", doc, why);
+	d = decide(SO_INVOICE, doc, "901", NULL, "902", NULL, NULL);
+	ck_assert_int_eq(d.v, SV_EXCLUDE); /* d.why points into the doc, freed by decide */
+	d = decide(SO_INVOICE, doc, "901", NULL, "902", NULL, "903");
+	ck_assert_int_eq(d.v, SV_WRITE);
+	json_object_put(d.input);
+	doc = xh_printf(a, "%.*s,\"_xhsync\":{\"filter\":\"currency USD is not among\"}}",
+	                (int)strlen(invoice_doc) - 1, invoice_doc);
+	d = decide(SO_INVOICE, doc, "901", NULL, "902", NULL, "903");
+	ck_assert_int_eq(d.v, SV_EXCLUDE); /* the other filters hold whatever was sent */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -344,5 +385,11 @@ main(void)
 	unit_add(s, "note", a_credit_note_becomes_a_note_on_its_company, 0, maps_setup, teardown);
 	unit_add(s, "payment_deleted", a_deleted_payment_is_archived_if_sent_else_excluded, 0,
 	         maps_setup, teardown);
+	unit_add(s, "contact_person",
+	         a_contact_person_is_associated_to_the_company_of_its_xero_contact, 0, maps_setup,
+	         teardown);
+	unit_add(s, "invoice_status_filter",
+	         the_status_filter_excludes_an_unsent_invoice_and_updates_a_sent_one, 0, maps_setup,
+	         teardown);
 	return unit_run(s);
 }
