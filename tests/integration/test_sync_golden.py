@@ -25,6 +25,7 @@ worker backfills the full size in about 2 minutes on a quiet machine;
   again, and exactly the records whose expected state changed are written.
 XHSYNC_GOLDEN_FACTOR=f overrides GOLDEN (1 for the full size).
 """
+import json
 import os
 import random
 import re
@@ -188,8 +189,13 @@ def written(writes):
             continue
         otype = m.group(1)
         body = e.get("body") or ""
-        keys = ({v.lower() for k, v in XERO_ID.findall(body) if k != "email"} if otype != "notes"
-                else set(HS_ID.findall(body)) if m.group(2) == "update" else {"new"})
+        if otype != "notes":
+            keys = {v.lower() for k, v in XERO_ID.findall(body) if k != "email"}
+        elif m.group(2) == "update":
+            keys = set(HS_ID.findall(body))
+        else:  # a created note has no id yet: one "new N" per input
+            made = len([k for k in out.get("notes", ()) if k.startswith("new ")])
+            keys = {"new %d" % (made + n) for n in range(len(json.loads(body)["inputs"]))}
         out.setdefault(otype, set()).update(keys)
     return out
 
@@ -267,7 +273,7 @@ def test_incremental_changes_match_the_checker_and_write_only_what_they_affect(t
         assert want["companies"]  # balances moved
         for otype, keys in want.items():
             assert got.get(otype, set()) == keys, (otype, sorted(got.get(otype, set()) ^ keys))
-        assert got.get("notes") == {"new"}
+        assert got.get("notes") == {"new 0"}  # one note created, none updated
         assert not got.get("contacts") and not got.get("products")
         assert ids1["notes"].keys() - ids0["notes"].keys() == {
             "0c0c0c0c-0000-4000-8000-000000000001"}
