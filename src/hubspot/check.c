@@ -4,7 +4,9 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "cred.h"
 #include "http.h"
 #include "hubspot/check.h"
 #include "lib/config.h"
@@ -257,12 +259,15 @@ hubspot_learn_portal_name(struct job_ctx *ctx, long long link_id, const char *to
 {
 	struct hubspot_check c;
 	struct hubspot_introspect in;
-	char *stored = NULL;
+	struct xh_cred cred;
 
 	memset(&c, 0, sizeof(c));
+	/* the stored token as it is: a name is not worth a refresh */
 	if (token == NULL &&
-	    hubspot_token_of(ctx, link_id, &stored, &c.portal_id, &c.kind) == XH_OK)
-		token = stored;
+	    xh_cred_load(ctx->db, ctx->keys, ctx->arena, link_id, "hubspot", XH_CRED_OAUTH,
+	                 &cred) == XH_OK &&
+	    (cred.expires_at == 0 || cred.expires_at > (long long)time(NULL) + 60))
+		token = cred.access_token;
 	if (token == NULL || !introspect(ctx, link_id, token, &c, &in) || !in.active)
 		return XH_OK;
 	return hubspot_keep_portal_name(ctx, link_id, in.hub_id, in.hub_domain);

@@ -62,7 +62,8 @@ enum xh_err hubspot_keep_portal_name(struct job_ctx *ctx, long long link_id, con
                                      const char *name);
 /*
  * Learns and stores the portal's name for link_id from token, a token just
- * stored (NULL: the link's stored one): one introspection on the token endpoint (outside the CRM
+ * stored (NULL: the link's stored one, unless it expires within a minute:
+ * no refresh for a name): one introspection on the token endpoint (outside the CRM
  * rate limits), only when the app's client id and secret are known. HubSpot's silence or refusal
  * changes nothing (the check says what is wrong); XH_OK unless the database failed (XH_ERR_DB,
  * ctx->msg).
