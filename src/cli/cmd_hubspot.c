@@ -139,6 +139,21 @@ parse_opts(struct cli_ctx *ctx, int argc, char **argv, struct hs_opts *o, int ne
 	return CLI_OK;
 }
 
+/* The portal's name for the console, from the token just stored (check.h). */
+static int
+learn_name(struct cli_ctx *ctx, long long link, const char *token)
+{
+	struct hs_run r;
+	int rc;
+
+	if ((rc = run_open(ctx, link, &r)) != CLI_OK)
+		return rc;
+	if (hubspot_learn_portal_name(r.ctx, link, token) != XH_OK)
+		rc = cli_fail("hubspot token: %s", r.ctx->msg);
+	run_close(&r);
+	return rc;
+}
+
 /* Stores the token for the link; prints what was stored and the service-key warning. */
 static int
 store_token(struct cli_ctx *ctx, const struct hs_opts *o, int kind, const char *token)
@@ -164,6 +179,8 @@ store_token(struct cli_ctx *ctx, const struct hs_opts *o, int kind, const char *
 		rc = cli_fail("hubspot token: %s", xh_db_error(ctx->db));
 	else
 		printf("stored %s token for link %lld\n", hubspot_kind_info(kind)->label, o->link);
+	if (rc == CLI_OK)
+		rc = learn_name(ctx, o->link, token);
 	if (rc == CLI_OK && !hubspot_kind_info(kind)->webhooks)
 		printf("warning: a service key cannot receive HubSpot webhooks: changes made in "
 		       "HubSpot reach xhsync only through the scheduled poll\n");
@@ -280,7 +297,8 @@ cmd_callback(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_fail("HubSpot did not authorize the app (%s)", error);
 	else if (code == NULL || state == NULL)
 		rc = cli_fail("the URL has no code and state");
-	else if (hubspot_oauth_finish(r.ctx, state, code, NULL, &link, &portal) != XH_OK)
+	else if (hubspot_oauth_finish(r.ctx, state, code, NULL, &link, &portal) != XH_OK ||
+	         hubspot_learn_portal_name(r.ctx, link, NULL) != XH_OK)
 		rc = cli_fail("hubspot callback: %s", r.ctx->msg);
 	else
 		printf("link %lld is connected to HubSpot portal %s\n", link, portal);

@@ -86,11 +86,17 @@ enum xh_err hubspot_token_parse(struct xh_arena *a, const char *body, size_t len
 
 /* What /oauth/v3/token/introspect says about an access token. */
 struct hubspot_introspect {
-	int active;    /* 0: revoked, expired or unknown */
-	char *hub_id;  /* decimal text; NULL if absent */
-	char **scopes; /* NULL-terminated; NULL if absent */
+	int active;       /* 0: revoked, expired or unknown */
+	char *hub_id;     /* decimal text; NULL if absent */
+	char **scopes;    /* NULL-terminated; NULL if absent */
+	char *hub_domain; /* the portal's domain, its only name in the API; NULL if absent or odd */
 };
-/* Parses an introspection answer; XH_ERR_INVAL if it is not one. */
+/*
+ * Parses an introspection answer; XH_ERR_INVAL if it is not one. hub_domain
+ * is kept only when it looks like a domain (1..HUBSPOT_DOMAIN_MAX letters,
+ * digits, dots and hyphens): it is shown, and a name is optional.
+ */
+#define HUBSPOT_DOMAIN_MAX 253
 enum xh_err hubspot_introspect_parse(struct xh_arena *a, const char *body, size_t len,
                                      struct hubspot_introspect *out);
 

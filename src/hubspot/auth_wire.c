@@ -122,6 +122,25 @@ hub_member(struct xh_arena *a, json_object *obj, char **out)
 	return 1;
 }
 
+/* hub_domain when it looks like a domain, else NULL (never an error: it is only shown). */
+static char *
+domain_member(struct xh_arena *a, json_object *obj)
+{
+	json_object *v = NULL;
+	const char *s;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, "hub_domain", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	n = strlen(s);
+	if (n == 0 || n > HUBSPOT_DOMAIN_MAX || (size_t)json_object_get_string_len(v) != n ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
+		return NULL;
+	return xh_strdup(a, s);
+}
+
 /* scopes (an array of up to SCOPES_MAX short strings): 1 found, 0 absent, -1 bad. */
 static int
 scopes_member(struct xh_arena *a, json_object *obj, char ***out)
@@ -258,6 +277,7 @@ hubspot_introspect_parse(struct xh_arena *a, const char *body, size_t len,
 	out->active = json_object_get_boolean(v);
 	if (hub_member(a, obj, &out->hub_id) < 0 || scopes_member(a, obj, &out->scopes) < 0)
 		goto out;
+	out->hub_domain = domain_member(a, obj);
 	err = XH_OK;
 out:
 	if (err)

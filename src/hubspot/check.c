@@ -4,7 +4,9 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "cred.h"
 #include "http.h"
 #include "hubspot/check.h"
 #include "lib/config.h"
@@ -13,6 +15,7 @@
 enum check_sql {
 	KQ_RECONNECT, /* KQ_RECONNECT */
 	KQ_PORTAL,    /* KQ_PORTAL */
+	KQ_NAME,      /* KQ_NAME */
 	KQ__MAX
 };
 
@@ -30,6 +33,12 @@ static const struct xh_sql check_sql[KQ__MAX] = {
      "UPDATE link SET hubspot_portal_id = coalesce(hubspot_portal_id, $2::bigint)"
      " WHERE id = $1::bigint RETURNING hubspot_portal_id::text",
      2},
+    /* KQ_NAME: the portal's name, for the link of that portal */
+    {"hubspot_check_name",
+     XH_SQL_IDEMPOTENT "UPDATE link SET hubspot_portal_name = $3 WHERE id = $1::bigint"
+                       " AND coalesce(hubspot_portal_id, $2::bigint) = $2::bigint"
+                       " AND hubspot_portal_name IS DISTINCT FROM $3",
+     3},
 };
 
 /* A string member of a JSON body (error category...), or NULL. */
@@ -186,6 +195,7 @@ check_token(struct job_ctx *ctx, long long link_id, const char *token, struct hu
 			    ctx->arena, (const char *const *)in.scopes, &c->nmissing);
 		if (in.hub_id != NULL)
 			c->portal_id = in.hub_id;
+		c->portal_name = in.hub_domain;
 	}
 	if (c->portal_id == NULL) {
 		c->problem = "the link's HubSpot portal is not known: give it with xhsync hubspot "
@@ -211,7 +221,9 @@ hubspot_check(struct job_ctx *ctx, long long link_id, struct hubspot_check *c)
 		return err == XH_ERR_DB ? err : XH_OK;
 	}
 	c->have_token = 1;
-	return check_token(ctx, link_id, token, c);
+	if ((err = check_token(ctx, link_id, token, c)) != XH_OK || c->problem != NULL)
+		return err;
+	return hubspot_keep_portal_name(ctx, link_id, c->portal_id, c->portal_name);
 }
 
 enum xh_err
@@ -225,6 +237,40 @@ hubspot_check_token(struct job_ctx *ctx, long long link_id, enum hubspot_kind ki
 	c->kind = kind;
 	c->portal_id = portal_id != NULL ? xh_strdup(ctx->arena, portal_id) : NULL;
 	return check_token(ctx, link_id, token, c);
+}
+
+enum xh_err
+hubspot_keep_portal_name(struct job_ctx *ctx, long long link_id, const char *portal_id,
+                         const char *name)
+{
+	char id[24];
+
+	if (portal_id == NULL || name == NULL)
+		return XH_OK;
+	snprintf(id, sizeof(id), "%lld", link_id);
+	if (xh_db_execv(ctx->db, &check_sql[KQ_NAME], NULL, id, portal_id, name) != XH_OK)
+		return job_error(ctx, XH_ERR_DB, "storing the portal's name: %s",
+		                 xh_db_error(ctx->db));
+	return XH_OK;
+}
+
+enum xh_err
+hubspot_learn_portal_name(struct job_ctx *ctx, long long link_id, const char *token)
+{
+	struct hubspot_check c;
+	struct hubspot_introspect in;
+	struct xh_cred cred;
+
+	memset(&c, 0, sizeof(c));
+	/* the stored token as it is: a name is not worth a refresh */
+	if (token == NULL &&
+	    xh_cred_load(ctx->db, ctx->keys, ctx->arena, link_id, "hubspot", XH_CRED_OAUTH,
+	                 &cred) == XH_OK &&
+	    (cred.expires_at == 0 || cred.expires_at > (long long)time(NULL) + 60))
+		token = cred.access_token;
+	if (token == NULL || !introspect(ctx, link_id, token, &c, &in) || !in.active)
+		return XH_OK;
+	return hubspot_keep_portal_name(ctx, link_id, in.hub_id, in.hub_domain);
 }
 
 void
@@ -243,6 +289,8 @@ hubspot_check_print(const struct hubspot_check *c, FILE *out)
 	                           : "not checked");
 	if (c->portal_id != NULL)
 		fprintf(out, "portal (hub id): %s\n", c->portal_id);
+	if (c->portal_name != NULL)
+		fprintf(out, "portal name: %s\n", c->portal_name);
 	if (c->token_ok == 1)
 		fprintf(out, "account tier: %s\n",
 		        c->tier != NULL ? c->tier

@@ -23,10 +23,11 @@
 struct hubspot_check {
 	int have_token; /* a credential was found and opened */
 	enum hubspot_kind kind;
-	int token_ok;     /* 1 HubSpot accepted it, 0 refused, -1 not known */
-	char *portal_id;  /* the hub id it reaches, or NULL */
-	const char *tier; /* e.g. "Professional", or NULL when it cannot be learned */
-	int scopes_known; /* the token's scopes were read (introspection) */
+	int token_ok;      /* 1 HubSpot accepted it, 0 refused, -1 not known */
+	char *portal_id;   /* the hub id it reaches, or NULL */
+	char *portal_name; /* the portal's domain (introspection's hub_domain), or NULL */
+	const char *tier;  /* e.g. "Professional", or NULL when it cannot be learned */
+	int scopes_known;  /* the token's scopes were read (introspection) */
 	const struct hubspot_scope_need **missing; /* NULL-terminated */
 	int nmissing;
 	char *problem; /* what is wrong, in plain words; NULL when all is well */
@@ -50,6 +51,24 @@ enum xh_err hubspot_check(struct job_ctx *ctx, long long link_id, struct hubspot
 enum xh_err hubspot_check_token(struct job_ctx *ctx, long long link_id, enum hubspot_kind kind,
                                 const char *token, const char *portal_id,
                                 struct hubspot_check *out);
+/*
+ * Stores name as link_id's hubspot_portal_name when the link is for
+ * portal_id or has no portal yet; nothing when name or portal_id is NULL.
+ * HubSpot's API has no display name for a portal: the name is the domain
+ * the token introspection gives (hub_domain). XH_OK, or XH_ERR_DB with
+ * ctx->msg.
+ */
+enum xh_err hubspot_keep_portal_name(struct job_ctx *ctx, long long link_id, const char *portal_id,
+                                     const char *name);
+/*
+ * Learns and stores the portal's name for link_id from token, a token just
+ * stored (NULL: the link's stored one, unless it expires within a minute:
+ * no refresh for a name): one introspection on the token endpoint (outside the CRM
+ * rate limits), only when the app's client id and secret are known. HubSpot's silence or refusal
+ * changes nothing (the check says what is wrong); XH_OK unless the database failed (XH_ERR_DB,
+ * ctx->msg).
+ */
+enum xh_err hubspot_learn_portal_name(struct job_ctx *ctx, long long link_id, const char *token);
 /* Writes the result in plain words, one fact a line. */
 void hubspot_check_print(const struct hubspot_check *c, FILE *out);
 

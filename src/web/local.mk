@@ -45,7 +45,7 @@ libxhweb_a_SOURCES += src/web/handlers/link_card.h src/web/handlers/link_card.c 
 	src/sync/link_ops.h src/sync/link_ops.c
 # Connecting Xero (src/xero/connect.h), shared by the console and the CLI.
 XERO_CONNECT_SOURCES = src/xero/connect.h src/xero/connect_wire.c src/xero/connections.c \
-	src/xero/token.h src/xero/token.c src/xero/token_wire.c
+	src/xero/token.h src/xero/token.c src/xero/token_wire.c src/xero/names.h src/xero/names.c
 libxhweb_a_SOURCES += src/web/handlers/xero_web.h src/web/handlers/xero_web.c \
 	src/web/handlers/xero_connect.c src/web/handlers/xero_callback.c \
 	src/web/handlers/xero_choose.c src/web/handlers/xero_disconnect.c \

@@ -16,3 +16,6 @@ xhsync_worker_LDADD = libxh.a $(XH_LIBS)
 xhsync_worker_SOURCES += \
 	src/hubspot/bootstrap.h src/hubspot/bootstrap.c src/hubspot/bootstrap_spec.c
 xhsync_worker_SOURCES += src/sync/hs_events.h src/sync/hs_events.c
+# The organisation's name of a link made unnamed, learnt by the first poll (src/xero/names.h).
+xhsync_worker_SOURCES += src/xero/connect.h src/xero/connect_wire.c src/xero/connections.c \
+	src/xero/names.h src/xero/names.c

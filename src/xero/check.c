@@ -6,6 +6,7 @@
 
 #include "xero/api.h"
 #include "xero/check.h"
+#include "xero/names.h"
 
 enum xcheck_sql {
 	XQ_LINK, /* XQ_LINK */
@@ -151,6 +152,8 @@ xero_check(struct job_ctx *ctx, long long link_id, struct xero_check *c)
 		    "invoices or payments. Reconnect Xero and allow every permission asked.";
 	if (probe(ctx, link_id, c, "Organisation", NULL, &r))
 		c->org_name = xero_org_name(ctx->arena, r.body, r.body_len);
+	if (xero_keep_name(ctx, link_id, c->org_name) != XH_OK)
+		return XH_ERR_DB;
 	if (c->state == XC_WORKS && c->nmissing > 0) {
 		c->state = XC_SCOPES;
 		if (c->problem == NULL)

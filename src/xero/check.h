@@ -8,7 +8,8 @@
  * Invoices and Payments (each needs its scope: a 401
  * AuthorizationUnsuccessful names a missing one), then Organisation for
  * the organisation's name (a 401 there only costs the name: the granular
- * scope set has no accounting.settings.read). Nothing is written.
+ * scope set has no accounting.settings.read). Only that name is written,
+ * as the link's xero_tenant_name (names.h).
  */
 #ifndef XH_XERO_CHECK_H
 #define XH_XERO_CHECK_H

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "sync/push.h"
 #include "xero/api.h"
+#include "xero/names.h"
 #include "xero/pull.h"
 
 #define PULL_YIELD_MS 60000 /* stop this long before the deadline; the job goes on later */
@@ -613,6 +614,8 @@ xero_poll(struct job_ctx *ctx)
 	}
 	objs = xh_strdup(ctx->arena, PQgetvalue(res, 0, 1));
 	PQclear(res);
+	if (xero_learn_name(ctx, ctx->job->link_id) != XH_OK) /* once, for a link made unnamed */
+		return XH_ERR_DB;
 	if (enqueue_pulls(ctx, objs, full, &added) != XH_OK)
 		return job_error(ctx, XH_ERR_DB, "enqueuing pulls: %s", xh_db_error(ctx->db));
 	xh_log(XH_LOG_INFO, "xero.poll", "link", link, "enqueued", ll(ctx->arena, added), NULL);

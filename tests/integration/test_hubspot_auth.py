@@ -161,8 +161,12 @@ def test_hubspot_test_reports_portal_tier_and_missing_scopes(tmp_path):
         assert "missing scope: crm.schemas.invoices.write" in out.stdout
         assert out.stdout.count("missing scope:") == 3
         assert hub.inst.one("SELECT hubspot_portal_id FROM link WHERE id = %s", (link,)) == PORTAL
-        # one introspection and one CRM read, nothing else
-        assert len(hub.calls("/token/introspect")) == 1
+        # the portal's name (introspection's hub_domain) was learnt when the token was stored
+        name = hub.inst.one("SELECT hubspot_portal_name FROM link WHERE id = %s", (link,))
+        assert name == "portal%d.example.com" % PORTAL
+        assert "portal name: %s" % name in out.stdout
+        # one introspection when storing, then one introspection and one CRM read
+        assert len(hub.calls("/token/introspect")) == 2
         assert len(hub.calls("/crm/")) == 1
         # a fully scoped token on a professional portal
         hub.sim.post("/_sim/portal", {"tier": "professional"})

@@ -152,6 +152,34 @@ START_TEST(introspection_is_parsed)
 }
 END_TEST
 
+START_TEST(introspection_keeps_a_domain_only)
+{
+	struct hubspot_introspect in;
+	const char *ok = "{\"active\":true,\"hub_id\":42,\"hub_domain\":\"acme-co.example.com\"}";
+	const char *bad[] = {
+	    "{\"active\":true,\"hub_domain\":\"<script>\"}",
+	    "{\"active\":true,\"hub_domain\":\"a b\"}",
+	    "{\"active\":true,\"hub_domain\":\"\"}",
+	    "{\"active\":true,\"hub_domain\":\"a\\u0000b\"}",
+	    "{\"active\":true,\"hub_domain\":12}",
+	};
+	char big[400];
+
+	ck_assert_int_eq(hubspot_introspect_parse(a, ok, strlen(ok), &in), XH_OK);
+	ck_assert_str_eq(in.hub_domain, "acme-co.example.com");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* an odd name is dropped, never the answer */
+		ck_assert_int_eq(hubspot_introspect_parse(a, bad[i], strlen(bad[i]), &in), XH_OK);
+		ck_assert_int_eq(in.active, 1);
+		ck_assert_ptr_null(in.hub_domain);
+	}
+	snprintf(big, sizeof(big), "{\"active\":true,\"hub_domain\":\"%0*d\"}",
+	         HUBSPOT_DOMAIN_MAX + 1, 0);
+	ck_assert_int_eq(hubspot_introspect_parse(a, big, strlen(big), &in), XH_OK);
+	ck_assert_ptr_null(in.hub_domain);
+}
+END_TEST
+
 /* The payload's member key as a string ("" if absent). */
 static const char *
 member(const char *json, const char *key)
@@ -421,6 +449,8 @@ main(void)
 	unit_add(s, "parse_reads_error_answers", parse_reads_error_answers, 0, setup, teardown);
 	unit_add(s, "parse_refuses_bad_answers", parse_refuses_bad_answers, 0, setup, teardown);
 	unit_add(s, "introspection_is_parsed", introspection_is_parsed, 0, setup, teardown);
+	unit_add(s, "introspection_keeps_a_domain_only", introspection_keeps_a_domain_only, 0,
+	         setup, teardown);
 	unit_add(s, "payload_keeps_fields_and_adds_the_portal",
 	         payload_keeps_fields_and_adds_the_portal, 0, setup, teardown);
 	unit_add(s, "forms_are_encoded", forms_are_encoded, 0, setup, teardown);

@@ -115,5 +115,7 @@ web_handle_deliveries(struct web_ctx *ctx, struct web_req *req, struct web_resp 
 	                                          : "vendor_hubspot",
 	                       json_object_new_boolean(1));
 	json_object_object_add(d, "paged", json_object_new_boolean(before != NULL));
+	json_object_object_add(d, "public_url", /* the addresses to register */
+	                       json_object_new_string(ctx->cfg->web.public_url));
 	return web_page(ctx, req, resp, 200, "deliveries", "Webhook deliveries - xhsync", d);
 }

@@ -247,9 +247,12 @@ web_handle_link_hubspot_token(struct web_ctx *ctx, struct web_req *req, struct w
 	                          p.portal != NULL && p.portal[0] != '\0' ? p.portal : NULL, &c);
 	if (err == XH_OK && (p.error = check_problem(req, &c, &p)) == NULL &&
 	    (p.error = store_token(ctx, req, &l, kind, &c, &status)) == NULL) {
+		err = hubspot_keep_portal_name(&run.ctx, l.id, c.portal_id, c.portal_name);
 		p.notice = xh_printf(
-		    req->arena, "HubSpot accepted the token: the link is connected to portal %s.",
-		    c.portal_id);
+		    req->arena,
+		    "HubSpot accepted the token: the link is connected to portal %s%s%s%s.",
+		    c.portal_id, c.portal_name != NULL ? " (" : "",
+		    c.portal_name != NULL ? c.portal_name : "", c.portal_name != NULL ? ")" : "");
 		p.check = &c;
 		p.form = NULL;
 		web_link_load(ctx, req, resp, &l);

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "hubspot/check.h"
 #include "hubspot/oauth.h"
 #include "web/handlers/hubs.h"
 
@@ -100,6 +101,7 @@ finish(struct web_ctx *ctx, struct web_req *req, struct web_resp *resp, struct j
 		return result(
 		    ctx, req, resp, 502, link, "HubSpot did not complete the connection",
 		    xh_printf(req->arena, "%s. Nothing was saved; connect again.", run->ctx.msg));
+	hubspot_learn_portal_name(&run->ctx, link, NULL); /* a name is nice to have */
 	web_resp_header(resp, "Referrer-Policy", "no-referrer");
 	web_redirect(resp, xh_printf(req->arena, "/links/%lld/hubspot?m=hubspot_connected", link));
 	return 303;
