@@ -232,8 +232,8 @@ lines_of(json_object *in)
 	           : 0;
 }
 
-#define INVOICE_CALLS 4 /* per invoice batch besides its lines: upsert, two associations, status   \
-	                 */
+/* The calls of an invoice batch besides its lines: upsert, two associations, status. */
+#define INVOICE_CALLS 4
 
 /*
  * How many of a full list of invoice inputs to write in one batch: a

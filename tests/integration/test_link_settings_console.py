@@ -8,9 +8,20 @@ import re
 
 import pytest
 
-from console_support import form_token
-# the settings page's fixtures: a logged-in admin and a synced link
-from test_console_health import admin, no_throttle, s, web  # noqa: F401
+from console_support import Client, form_token
+# the settings page's fixtures: an admin and a synced link
+from test_console_health import admin, s  # noqa: F401
+
+
+@pytest.fixture
+def web(base_url, admin, db):  # noqa: F811
+    """Signed in, after sign-in failures of earlier tests (all from 127.0.0.1) are forgotten."""
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM login_throttle")
+    c = Client(base_url)
+    r = c.login(*admin)
+    assert r.status == 303, r.body[:300]
+    return c
 
 
 def save(web, link, fields):
